@@ -1,0 +1,48 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { InternalError } from '../errors.js';
+import { migrations } from './migrations.js';
+
+export type Db = Database.Database;
+
+/**
+ * Open (creating if needed) the registry database: WAL so readers never block
+ * the serving mount, foreign keys on, a busy timeout so two sessions can share
+ * one file, and every pending migration applied in its own transaction.
+ */
+export function openDatabase(file: string): Db {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 10000');
+  // NORMAL in WAL mode: durable across process crashes, no fsync per commit.
+  db.pragma('synchronous = NORMAL');
+  migrate(db);
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+export function migrate(db: Db): void {
+  const current = schemaVersion(db);
+  if (current > migrations.length) {
+    throw new InternalError(
+      `the registry schema is version ${current}, newer than this fairfs understands (${migrations.length})`,
+      { hint: 'upgrade fairfs, or point FAIRFS_HOME at another home' },
+    );
+  }
+  for (let version = current; version < migrations.length; version++) {
+    const apply = db.transaction(() => {
+      // Another process may have applied it while we waited for the lock.
+      if (schemaVersion(db) !== version) return;
+      db.exec(migrations[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    });
+    // IMMEDIATE: two processes opening a fresh home must not both migrate.
+    apply.immediate();
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Forward-only schema migrations; `PRAGMA user_version` holds how many ran.
+ * Table and column names mirror the FAIR data-registry model (DESIGN §6) so
+ * sync is a field-for-field mapping. Never edit a shipped migration: add one.
+ */
+export const migrations: readonly string[] = [
+  /* 1: FAIR model + fairfs session journal */ `
+  CREATE TABLE namespace (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    full_name TEXT,
+    website TEXT
+  );
+  CREATE TABLE author (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    identifier TEXT UNIQUE,
+    uuid TEXT NOT NULL UNIQUE
+  );
+  CREATE TABLE file_type (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    extension TEXT NOT NULL,
+    UNIQUE (name, extension)
+  );
+  CREATE TABLE storage_root (
+    id INTEGER PRIMARY KEY,
+    root TEXT NOT NULL UNIQUE,
+    local INTEGER NOT NULL DEFAULT 1
+  );
+  CREATE TABLE storage_location (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    public INTEGER NOT NULL DEFAULT 1,
+    storage_root INTEGER NOT NULL REFERENCES storage_root(id),
+    UNIQUE (storage_root, hash, public)
+  );
+  CREATE TABLE object (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    description TEXT,
+    storage_location INTEGER REFERENCES storage_location(id),
+    file_type INTEGER REFERENCES file_type(id),
+    size INTEGER,
+    last_updated TEXT NOT NULL
+  );
+  CREATE TABLE object_author (
+    object INTEGER NOT NULL REFERENCES object(id),
+    author INTEGER NOT NULL REFERENCES author(id),
+    PRIMARY KEY (object, author)
+  );
+  CREATE TABLE object_component (
+    id INTEGER PRIMARY KEY,
+    object INTEGER NOT NULL REFERENCES object(id),
+    name TEXT NOT NULL,
+    description TEXT,
+    whole_object INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (object, name)
+  );
+  CREATE TABLE data_product (
+    id INTEGER PRIMARY KEY,
+    namespace INTEGER NOT NULL REFERENCES namespace(id),
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    object INTEGER NOT NULL REFERENCES object(id),
+    last_updated TEXT NOT NULL,
+    UNIQUE (namespace, name, version)
+  );
+  CREATE TABLE external_object (
+    id INTEGER PRIMARY KEY,
+    data_product INTEGER NOT NULL UNIQUE REFERENCES data_product(id),
+    identifier TEXT,
+    alternate_identifier TEXT,
+    alternate_identifier_type TEXT,
+    title TEXT NOT NULL,
+    description TEXT,
+    release_date TEXT,
+    original_store INTEGER REFERENCES storage_location(id),
+    "primary" INTEGER NOT NULL DEFAULT 1
+  );
+  CREATE TABLE code_repo_release (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    website TEXT,
+    object INTEGER NOT NULL UNIQUE REFERENCES object(id),
+    UNIQUE (name, version)
+  );
+  CREATE TABLE keyword (
+    id INTEGER PRIMARY KEY,
+    object INTEGER NOT NULL REFERENCES object(id),
+    keyphrase TEXT NOT NULL,
+    UNIQUE (object, keyphrase)
+  );
+  CREATE TABLE licence (
+    id INTEGER PRIMARY KEY,
+    object INTEGER NOT NULL REFERENCES object(id),
+    licence_info TEXT NOT NULL,
+    identifier TEXT
+  );
+  CREATE TABLE key_value (
+    id INTEGER PRIMARY KEY,
+    object INTEGER NOT NULL REFERENCES object(id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    UNIQUE (object, key)
+  );
+  CREATE TABLE quality_controlled (
+    id INTEGER PRIMARY KEY,
+    object INTEGER NOT NULL UNIQUE REFERENCES object(id)
+  );
+  CREATE TABLE code_run (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    run_date TEXT NOT NULL,
+    description TEXT NOT NULL,
+    code_repo INTEGER REFERENCES object(id),
+    model_config INTEGER REFERENCES object(id),
+    submission_script INTEGER REFERENCES object(id),
+    last_updated TEXT NOT NULL
+  );
+  CREATE TABLE code_run_input (
+    code_run INTEGER NOT NULL REFERENCES code_run(id),
+    object_component INTEGER NOT NULL REFERENCES object_component(id),
+    PRIMARY KEY (code_run, object_component)
+  );
+  CREATE TABLE code_run_output (
+    code_run INTEGER NOT NULL REFERENCES code_run(id),
+    object_component INTEGER NOT NULL REFERENCES object_component(id),
+    PRIMARY KEY (code_run, object_component)
+  );
+  CREATE TABLE issue (
+    id INTEGER PRIMARY KEY,
+    severity INTEGER NOT NULL,
+    description TEXT NOT NULL
+  );
+  CREATE TABLE issue_component (
+    issue INTEGER NOT NULL REFERENCES issue(id),
+    object_component INTEGER NOT NULL REFERENCES object_component(id),
+    PRIMARY KEY (issue, object_component)
+  );
+
+  CREATE TABLE session (
+    run_id TEXT PRIMARY KEY,
+    code_run INTEGER NOT NULL UNIQUE REFERENCES code_run(id),
+    status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'aborted')),
+    config_path TEXT NOT NULL,
+    working_config TEXT NOT NULL,
+    command TEXT,
+    code_repo TEXT,
+    code_commit TEXT,
+    host TEXT NOT NULL,
+    user TEXT NOT NULL,
+    mountpoint TEXT,
+    pid INTEGER,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    exit_code INTEGER,
+    message TEXT
+  );
+  CREATE INDEX session_status ON session(status);
+  CREATE TABLE access (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES session(run_id),
+    time TEXT NOT NULL,
+    op TEXT NOT NULL,
+    path TEXT NOT NULL,
+    data_product INTEGER REFERENCES data_product(id),
+    component TEXT,
+    bytes INTEGER,
+    hash TEXT,
+    outcome TEXT NOT NULL,
+    reason TEXT
+  );
+  CREATE INDEX access_run ON access(run_id);
+  CREATE TABLE remote_id (
+    remote TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    local_id INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    PRIMARY KEY (remote, table_name, local_id)
+  );
+  CREATE TABLE sync_journal (
+    id INTEGER PRIMARY KEY,
+    remote TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    step TEXT NOT NULL,
+    time TEXT NOT NULL
+  );
+  `,
+];

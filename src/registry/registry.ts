@@ -1,0 +1,432 @@
+import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import { DataConflictError, MissingDataError } from '../errors.js';
+import { openDatabase, type Db } from './database.js';
+
+/** One registered data product with where its bytes are. */
+export interface ProductRecord {
+  id: number;
+  namespace: string;
+  name: string;
+  version: string;
+  objectId: number;
+  wholeComponentId: number;
+  description: string | null;
+  storageRoot: string;
+  path: string;
+  hash: string;
+  size: number;
+  extension: string;
+  lastUpdated: string;
+  producedBy: string | null;
+}
+
+export interface StoredFileRef {
+  storageRoot: string;
+  path: string;
+  hash: string;
+  size: number;
+  extension: string;
+  public?: boolean;
+}
+
+export interface NewProduct {
+  namespace: string;
+  name: string;
+  version: string;
+  description?: string | null;
+  file: StoredFileRef;
+  /** Named components besides `whole_object` (TOML tables, HDF5 groups). */
+  components?: { name: string; description?: string | null }[];
+}
+
+export interface RegisteredProduct {
+  dataProductId: number;
+  objectId: number;
+  componentIds: Map<string, number>;
+}
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'aborted';
+
+export interface NewRun {
+  runId: string;
+  uuid: string;
+  runDate: string;
+  description: string;
+  configPath: string;
+  workingConfig: string;
+  modelConfig: StoredFileRef;
+  command: string | null;
+  codeRepo: string | null;
+  codeCommit: string | null;
+  host: string;
+  user: string;
+  mountpoint: string | null;
+  pid: number;
+}
+
+export interface SessionRecord {
+  runId: string;
+  codeRunId: number;
+  uuid: string;
+  status: RunStatus;
+  description: string;
+  configPath: string;
+  workingConfig: string;
+  command: string | null;
+  codeRepo: string | null;
+  codeCommit: string | null;
+  host: string;
+  user: string;
+  mountpoint: string | null;
+  pid: number | null;
+  startedAt: string;
+  endedAt: string | null;
+  exitCode: number | null;
+  message: string | null;
+}
+
+export interface RunLink {
+  namespace: string;
+  name: string;
+  version: string;
+  component: string;
+  hash: string;
+  path: string;
+  storageRoot: string;
+}
+
+export interface AccessRow {
+  runId: string;
+  time: string;
+  op: string;
+  path: string;
+  dataProduct: number | null;
+  component: string | null;
+  bytes: number | null;
+  hash: string | null;
+  outcome: 'ok' | 'refused' | 'error';
+  reason: string | null;
+}
+
+const now = (): string => new Date().toISOString();
+
+const PRODUCT_SELECT = `
+  SELECT dp.id, ns.name AS namespace, dp.name, dp.version, o.id AS objectId,
+         oc.id AS wholeComponentId, o.description, sr.root AS storageRoot, sl.path, sl.hash,
+         o.size, ft.extension, dp.last_updated AS lastUpdated,
+         (SELECT s.run_id FROM code_run_output cro
+            JOIN session s ON s.code_run = cro.code_run
+           WHERE cro.object_component = oc.id LIMIT 1) AS producedBy
+    FROM data_product dp
+    JOIN namespace ns ON ns.id = dp.namespace
+    JOIN object o ON o.id = dp.object
+    JOIN object_component oc ON oc.object = o.id AND oc.whole_object = 1
+    JOIN storage_location sl ON sl.id = o.storage_location
+    JOIN storage_root sr ON sr.id = sl.storage_root
+    LEFT JOIN file_type ft ON ft.id = o.file_type`;
+
+const SESSION_SELECT = `
+  SELECT s.run_id AS runId, s.code_run AS codeRunId, cr.uuid, s.status, cr.description,
+         s.config_path AS configPath, s.working_config AS workingConfig, s.command,
+         s.code_repo AS codeRepo, s.code_commit AS codeCommit, s.host, s.user, s.mountpoint, s.pid,
+         s.started_at AS startedAt, s.ended_at AS endedAt, s.exit_code AS exitCode, s.message
+    FROM session s JOIN code_run cr ON cr.id = s.code_run`;
+
+/**
+ * The local registry: the only place that speaks SQL. Statements are prepared
+ * once; every change that spans rows runs in one transaction.
+ */
+export class Registry {
+  readonly db: Db;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(file: string) {
+    this.db = openDatabase(file);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Run `fn` in one IMMEDIATE transaction (writers queue instead of failing). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // ---- lookups -------------------------------------------------------------
+
+  findProduct(namespace: string, name: string, version: string): ProductRecord | undefined {
+    return this.stmt(`${PRODUCT_SELECT} WHERE ns.name = ? AND dp.name = ? AND dp.version = ?`).get(
+      namespace,
+      name,
+      version,
+    ) as ProductRecord | undefined;
+  }
+
+  productById(id: number): ProductRecord | undefined {
+    return this.stmt(`${PRODUCT_SELECT} WHERE dp.id = ?`).get(id) as ProductRecord | undefined;
+  }
+
+  /** Every version registered for (namespace, name), unordered. */
+  versions(namespace: string, name: string): string[] {
+    const rows = this.stmt(
+      `SELECT dp.version FROM data_product dp JOIN namespace ns ON ns.id = dp.namespace
+        WHERE ns.name = ? AND dp.name = ?`,
+    ).all(namespace, name) as { version: string }[];
+    return rows.map((r) => r.version);
+  }
+
+  /** Names in a namespace matching a SQL GLOB (for wildcard read items). */
+  productNames(namespace: string, glob: string): string[] {
+    const rows = this.stmt(
+      `SELECT DISTINCT dp.name FROM data_product dp JOIN namespace ns ON ns.id = dp.namespace
+        WHERE ns.name = ? AND dp.name GLOB ? ORDER BY dp.name`,
+    ).all(namespace, glob) as { name: string }[];
+    return rows.map((r) => r.name);
+  }
+
+  listProducts(): ProductRecord[] {
+    return this.stmt(`${PRODUCT_SELECT} ORDER BY ns.name, dp.name, dp.id`).all() as ProductRecord[];
+  }
+
+  components(objectId: number): { id: number; name: string; wholeObject: boolean }[] {
+    const rows = this.stmt(
+      `SELECT id, name, whole_object AS w FROM object_component WHERE object = ? ORDER BY whole_object DESC, name`,
+    ).all(objectId) as { id: number; name: string; w: number }[];
+    return rows.map((r) => ({ id: r.id, name: r.name, wholeObject: r.w === 1 }));
+  }
+
+  // ---- registration (callers wrap in transaction()) -------------------------
+
+  private ensureNamespace(name: string): number {
+    this.stmt('INSERT INTO namespace (name) VALUES (?) ON CONFLICT (name) DO NOTHING').run(name);
+    return (this.stmt('SELECT id FROM namespace WHERE name = ?').get(name) as { id: number }).id;
+  }
+
+  private ensureFileType(extension: string): number | null {
+    if (!extension) return null;
+    this.stmt('INSERT INTO file_type (name, extension) VALUES (?, ?) ON CONFLICT DO NOTHING').run(extension, extension);
+    return (this.stmt('SELECT id FROM file_type WHERE name = ? AND extension = ?').get(extension, extension) as { id: number }).id;
+  }
+
+  private ensureStorageRoot(root: string): number {
+    this.stmt('INSERT INTO storage_root (root, local) VALUES (?, ?) ON CONFLICT (root) DO NOTHING').run(
+      root,
+      root.startsWith('file://') ? 1 : 0,
+    );
+    return (this.stmt('SELECT id FROM storage_root WHERE root = ?').get(root) as { id: number }).id;
+  }
+
+  private ensureStorageLocation(file: StoredFileRef): number {
+    const root = this.ensureStorageRoot(file.storageRoot);
+    const isPublic = file.public === false ? 0 : 1;
+    this.stmt(
+      `INSERT INTO storage_location (path, hash, public, storage_root) VALUES (?, ?, ?, ?)
+       ON CONFLICT (storage_root, hash, public) DO NOTHING`,
+    ).run(file.path, file.hash, isPublic, root);
+    return (
+      this.stmt('SELECT id FROM storage_location WHERE storage_root = ? AND hash = ? AND public = ?').get(
+        root,
+        file.hash,
+        isPublic,
+      ) as { id: number }
+    ).id;
+  }
+
+  /** An object (with its whole_object component) for a stored file. */
+  insertObject(file: StoredFileRef, description: string | null): { objectId: number; wholeComponentId: number } {
+    const location = this.ensureStorageLocation(file);
+    const fileType = this.ensureFileType(file.extension);
+    const objectId = Number(
+      this.stmt(
+        `INSERT INTO object (uuid, description, storage_location, file_type, size, last_updated)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(randomUUID(), description, location, fileType, file.size, now()).lastInsertRowid,
+    );
+    const wholeComponentId = Number(
+      this.stmt(
+        `INSERT INTO object_component (object, name, description, whole_object) VALUES (?, 'whole_object', ?, 1)`,
+      ).run(objectId, 'the whole object').lastInsertRowid,
+    );
+    return { objectId, wholeComponentId };
+  }
+
+  registerProduct(product: NewProduct): RegisteredProduct {
+    if (this.findProduct(product.namespace, product.name, product.version)) {
+      throw new DataConflictError(
+        `${product.namespace}:${product.name}@${product.version} is already registered`,
+        { hint: 'registered data is immutable: choose a new version, or a version expression such as ${{PATCH}}' },
+      );
+    }
+    const namespaceId = this.ensureNamespace(product.namespace);
+    const { objectId, wholeComponentId } = this.insertObject(product.file, product.description ?? null);
+    const componentIds = new Map<string, number>([['whole_object', wholeComponentId]]);
+    for (const component of product.components ?? []) {
+      const id = Number(
+        this.stmt(
+          'INSERT INTO object_component (object, name, description, whole_object) VALUES (?, ?, ?, 0)',
+        ).run(objectId, component.name, component.description ?? null).lastInsertRowid,
+      );
+      componentIds.set(component.name, id);
+    }
+    const dataProductId = Number(
+      this.stmt('INSERT INTO data_product (namespace, name, version, object, last_updated) VALUES (?, ?, ?, ?, ?)').run(
+        namespaceId,
+        product.name,
+        product.version,
+        objectId,
+        now(),
+      ).lastInsertRowid,
+    );
+    return { dataProductId, objectId, componentIds };
+  }
+
+  /** Attach an issue (e.g. "did not parse") to components. */
+  addIssue(severity: number, description: string, componentIds: number[]): void {
+    const issue = Number(this.stmt('INSERT INTO issue (severity, description) VALUES (?, ?)').run(severity, description).lastInsertRowid);
+    for (const c of componentIds) this.stmt('INSERT INTO issue_component (issue, object_component) VALUES (?, ?)').run(issue, c);
+  }
+
+  // ---- code runs -----------------------------------------------------------
+
+  createRun(run: NewRun): SessionRecord {
+    return this.transaction(() => {
+      const { objectId: modelConfig } = this.insertObject(run.modelConfig, 'working config of a fairfs code run');
+      const codeRunId = Number(
+        this.stmt(
+          `INSERT INTO code_run (uuid, run_date, description, model_config, last_updated) VALUES (?, ?, ?, ?, ?)`,
+        ).run(run.uuid, run.runDate, run.description, modelConfig, now()).lastInsertRowid,
+      );
+      this.stmt(
+        `INSERT INTO session (run_id, code_run, status, config_path, working_config, command, code_repo, code_commit,
+                              host, user, mountpoint, pid, started_at)
+         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        run.runId,
+        codeRunId,
+        run.configPath,
+        run.workingConfig,
+        run.command,
+        run.codeRepo,
+        run.codeCommit,
+        run.host,
+        run.user,
+        run.mountpoint,
+        run.pid,
+        run.runDate,
+      );
+      return this.getSession(run.runId)!;
+    });
+  }
+
+  setRunCommand(runId: string, command: string): void {
+    this.stmt('UPDATE session SET command = ? WHERE run_id = ?').run(command, runId);
+  }
+
+  /** Link provenance objects of the run (submission script, code repo). */
+  setRunObjects(codeRunId: number, objects: { submissionScript?: number; codeRepo?: number }): void {
+    if (objects.submissionScript !== undefined) {
+      this.stmt('UPDATE code_run SET submission_script = ?, last_updated = ? WHERE id = ?').run(objects.submissionScript, now(), codeRunId);
+    }
+    if (objects.codeRepo !== undefined) {
+      this.stmt('UPDATE code_run SET code_repo = ?, last_updated = ? WHERE id = ?').run(objects.codeRepo, now(), codeRunId);
+    }
+  }
+
+  linkRun(codeRunId: number, direction: 'input' | 'output', componentIds: Iterable<number>): void {
+    const table = direction === 'input' ? 'code_run_input' : 'code_run_output';
+    const insert = this.stmt(`INSERT OR IGNORE INTO ${table} (code_run, object_component) VALUES (?, ?)`);
+    for (const id of componentIds) insert.run(codeRunId, id);
+  }
+
+  endSession(runId: string, status: Exclude<RunStatus, 'running'>, exitCode: number | null, message: string | null): void {
+    this.stmt(
+      `UPDATE session SET status = ?, exit_code = ?, message = ?, ended_at = ?, pid = NULL WHERE run_id = ? AND status = 'running'`,
+    ).run(status, exitCode, message, now(), runId);
+  }
+
+  getSession(runIdOrPrefix: string): SessionRecord | undefined {
+    const exact = this.stmt(`${SESSION_SELECT} WHERE s.run_id = ? OR cr.uuid = ?`).get(runIdOrPrefix, runIdOrPrefix) as
+      | SessionRecord
+      | undefined;
+    if (exact) return exact;
+    const matches = this.stmt(`${SESSION_SELECT} WHERE s.run_id LIKE ? LIMIT 2`).all(`${runIdOrPrefix}%`) as SessionRecord[];
+    if (matches.length > 1) {
+      throw new MissingDataError(`run id prefix ${runIdOrPrefix} is ambiguous`, { hint: 'give more characters of the run id' });
+    }
+    return matches[0];
+  }
+
+  listSessions(status?: RunStatus): SessionRecord[] {
+    if (status) return this.stmt(`${SESSION_SELECT} WHERE s.status = ? ORDER BY s.started_at`).all(status) as SessionRecord[];
+    return this.stmt(`${SESSION_SELECT} ORDER BY s.started_at`).all() as SessionRecord[];
+  }
+
+  runLinks(codeRunId: number, direction: 'input' | 'output'): RunLink[] {
+    const table = direction === 'input' ? 'code_run_input' : 'code_run_output';
+    return this.stmt(
+      `SELECT ns.name AS namespace, dp.name, dp.version, oc.name AS component, sl.hash, sl.path, sr.root AS storageRoot
+         FROM ${table} l
+         JOIN object_component oc ON oc.id = l.object_component
+         JOIN data_product dp ON dp.object = oc.object
+         JOIN namespace ns ON ns.id = dp.namespace
+         JOIN object o ON o.id = oc.object
+         JOIN storage_location sl ON sl.id = o.storage_location
+         JOIN storage_root sr ON sr.id = sl.storage_root
+        WHERE l.code_run = ?
+        ORDER BY ns.name, dp.name, dp.version, oc.whole_object DESC, oc.name`,
+    ).all(codeRunId) as RunLink[];
+  }
+
+  /** The stored file behind a code run's provenance object (config, script). */
+  objectFile(objectId: number | null): { storageRoot: string; path: string; hash: string } | undefined {
+    if (objectId === null) return undefined;
+    return this.stmt(
+      `SELECT sr.root AS storageRoot, sl.path, sl.hash FROM object o
+         JOIN storage_location sl ON sl.id = o.storage_location
+         JOIN storage_root sr ON sr.id = sl.storage_root WHERE o.id = ?`,
+    ).get(objectId) as { storageRoot: string; path: string; hash: string } | undefined;
+  }
+
+  codeRunObjects(codeRunId: number): { modelConfig: number | null; submissionScript: number | null; codeRepo: number | null } {
+    return this.stmt(
+      'SELECT model_config AS modelConfig, submission_script AS submissionScript, code_repo AS codeRepo FROM code_run WHERE id = ?',
+    ).get(codeRunId) as { modelConfig: number | null; submissionScript: number | null; codeRepo: number | null };
+  }
+
+  // ---- access journal ------------------------------------------------------
+
+  insertAccesses(rows: readonly AccessRow[]): void {
+    if (rows.length === 0) return;
+    const insert = this.stmt(
+      `INSERT INTO access (run_id, time, op, path, data_product, component, bytes, hash, outcome, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.transaction(() => {
+      for (const r of rows) {
+        insert.run(r.runId, r.time, r.op, r.path, r.dataProduct, r.component, r.bytes, r.hash, r.outcome, r.reason);
+      }
+    });
+  }
+
+  accesses(runId: string): AccessRow[] {
+    return this.stmt(
+      `SELECT run_id AS runId, time, op, path, data_product AS dataProduct, component, bytes, hash, outcome, reason
+         FROM access WHERE run_id = ? ORDER BY id`,
+    ).all(runId) as AccessRow[];
+  }
+
+  integrityCheck(): string {
+    return this.db.pragma('integrity_check', { simple: true }) as string;
+  }
+}

@@ -1,0 +1,107 @@
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, extname, resolve, sep } from 'node:path';
+import { InternalError } from '../errors.js';
+import { sha1, sha1File } from './hash.js';
+
+export interface StoredFile {
+  /** Path relative to the store root (what `storage_location.path` holds). */
+  path: string;
+  hash: string;
+  size: number;
+}
+
+/**
+ * The content-addressed data store: `<namespace>/<name>/<sha1>.<ext>`, files
+ * read-only once stored and never modified. Storing the same bytes twice is a
+ * no-op; every store is temp-file-then-rename so a crash never leaves a
+ * half-written stored file.
+ */
+export class DataStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    mkdirSync(this.root, { recursive: true });
+  }
+
+  /** The `storage_root.root` value for this store. */
+  get rootUrl(): string {
+    return `file://${this.root}${this.root.endsWith(sep) ? '' : sep}`;
+  }
+
+  absolute(relPath: string): string {
+    const abs = resolve(this.root, relPath);
+    if (abs !== this.root && !abs.startsWith(this.root + sep)) {
+      throw new InternalError(`stored path ${relPath} escapes the data store`);
+    }
+    return abs;
+  }
+
+  static locationFor(namespace: string, name: string, hash: string, extension: string): string {
+    const ext = extension ? `.${extension}` : '';
+    return [namespace, ...name.split('/'), `${hash}${ext}`].join('/');
+  }
+
+  /**
+   * Store `source` under (namespace, name). `move` renames it in (staging files);
+   * otherwise it is copied (files the user registers with `fairfs add`).
+   * `knownHash` skips re-reading a file whose hash was streamed as it was written.
+   */
+  async put(
+    source: string,
+    namespace: string,
+    name: string,
+    extension: string,
+    opts: { move: boolean; knownHash?: string },
+  ): Promise<StoredFile> {
+    const hash = opts.knownHash ?? (await sha1File(source));
+    const size = statSync(source).size;
+    const path = DataStore.locationFor(namespace, name, hash, extension);
+    this.placeFile(source, path, opts.move);
+    return { path, hash, size };
+  }
+
+  /** Store small generated content (working config, submission script). */
+  putBytes(content: string | Buffer, folder: string, extension: string): StoredFile {
+    const hash = sha1(content);
+    const path = `${folder}/${hash}.${extension}`;
+    const target = this.absolute(path);
+    if (!existsSync(target)) {
+      mkdirSync(dirname(target), { recursive: true });
+      const tmp = `${target}.tmp-${process.pid}`;
+      writeFileSync(tmp, content);
+      chmodSync(tmp, 0o444);
+      renameSync(tmp, target);
+    }
+    return { path, hash, size: Buffer.byteLength(content) };
+  }
+
+  private placeFile(source: string, path: string, move: boolean): void {
+    const target = this.absolute(path);
+    if (existsSync(target)) {
+      // Identical bytes are already stored: content addressing makes this a no-op.
+      if (move) rmSync(source, { force: true });
+      return;
+    }
+    mkdirSync(dirname(target), { recursive: true });
+    const tmp = `${target}.tmp-${process.pid}`;
+    if (move) {
+      try {
+        renameSync(source, tmp);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+        copyFileSync(source, tmp);
+        rmSync(source, { force: true });
+      }
+    } else {
+      copyFileSync(source, tmp);
+    }
+    chmodSync(tmp, 0o444);
+    renameSync(tmp, target);
+  }
+}
+
+/** File extension without the dot (`csv` for `a/b.csv`), '' when none. */
+export function extensionOf(path: string): string {
+  return extname(path).replace(/^\./, '');
+}
