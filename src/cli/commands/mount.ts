@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { asFairfsError, MountError } from '../../errors.js';
+import { fromWire, type ControlReply } from '../../mount/control.js';
+import { MountedSession } from '../../mount/session-mount.js';
+import { discardSession, Session } from '../../session/session.js';
+import { openHome, type GlobalOptions } from '../context.js';
+import { info } from '../output.js';
+import { printFinaliseReport } from '../report.js';
+
+interface MountOptions {
+  foreground?: boolean;
+  strict?: boolean;
+  notifyParent?: boolean;
+}
+
+type DaemonMessage = { type: 'ready'; runId: string } | { type: 'error'; error: Extract<ControlReply, { ok: false }>['error'] };
+
+export default async function mount(g: GlobalOptions, config: string, dir: string, o: MountOptions): Promise<number> {
+  const mountpoint = resolve(dir);
+  if (!o.foreground) return daemonize(g, config, mountpoint, o);
+
+  const notify = o.notifyParent && process.send ? (msg: DaemonMessage) => process.send!(msg) : null;
+  const { home, registry } = openHome(g);
+  let session: Session | undefined;
+  let mounted: MountedSession;
+  let finished!: () => void;
+  const done = new Promise<void>((r) => (finished = r));
+  try {
+    session = await Session.open({
+      home,
+      registry,
+      configFile: config,
+      mountpoint,
+      strict: o.strict ?? false,
+      command: `fairfs mount ${config} ${dir}`,
+    });
+    mounted = await MountedSession.start(session, mountpoint, { debug: g.debug ?? false, onControlStop: () => finished() });
+  } catch (err) {
+    if (session) discardSession(session, `mount failed: ${(err as Error).message}`);
+    const e = asFairfsError(err);
+    notify?.({ type: 'error', error: { name: e.name, message: e.message, exitCode: e.exitCode, errno: e.errno, ...(e.hint ? { hint: e.hint } : {}) } });
+    throw err;
+  }
+
+  info(`fairfs: run ${session.runId} mounted on ${mountpoint}`);
+  notify?.({ type: 'ready', runId: session.runId });
+  if (notify) process.disconnect?.();
+
+  const onSignal = (): void => {
+    mounted.stop({ status: 'completed', exitCode: null, message: 'finalised on signal' }, { force: true }).then(
+      (report) => {
+        printFinaliseReport(report);
+        finished();
+      },
+      (err: unknown) => {
+        info(`fairfs: ${asFairfsError(err).message}`);
+        process.exitCode = asFairfsError(err).exitCode;
+        finished();
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await done;
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
+/** Start the same command in the foreground as a detached daemon and wait until it serves. */
+function daemonize(g: GlobalOptions, config: string, mountpoint: string, o: MountOptions): Promise<number> {
+  const { home } = openHome(g);
+  const logFile = join(home.logDir, `mount-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`);
+  const log = openSync(logFile, 'a');
+  const args = [
+    process.argv[1]!,
+    '--home',
+    home.root,
+    ...(g.debug ? ['--debug'] : []),
+    'mount',
+    config,
+    mountpoint,
+    '--foreground',
+    '--notify-parent',
+    ...(o.strict ? ['--strict'] : []),
+  ];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log, 'ipc'] });
+  return new Promise((resolvePromise, reject) => {
+    child.once('message', (msg: DaemonMessage) => {
+      if (msg.type === 'ready') {
+        info(`fairfs: run ${msg.runId} mounted on ${mountpoint} (daemon pid ${child.pid}, log ${logFile})`);
+        info(`fairfs: finish with \`fairfs unmount ${mountpoint}\``);
+        child.disconnect();
+        child.unref();
+        resolvePromise(0);
+      } else {
+        reject(fromWire(msg.error));
+      }
+    });
+    child.once('exit', (code) =>
+      reject(new MountError(`the session daemon exited (status ${code}) before mounting`, { hint: `see ${logFile}` })),
+    );
+  });
+}

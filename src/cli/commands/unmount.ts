@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import { InternalError, MissingDataError } from '../../errors.js';
+import { fromWire, sendControl } from '../../mount/control.js';
+import { isMounted } from '../../mount/fusermount.js';
+import { recoverStale } from '../../mount/recover.js';
+import type { FinaliseReport } from '../../session/finalise.js';
+import { openHome, type GlobalOptions } from '../context.js';
+import { printFinaliseReport } from '../report.js';
+
+export default async function unmount(g: GlobalOptions, dir: string, o: { abort?: boolean; force?: boolean }): Promise<number> {
+  const mountpoint = resolve(dir);
+  const { home, registry } = openHome(g);
+  const session = registry.listSessions('running').find((s) => s.mountpoint === mountpoint);
+  if (!session) {
+    throw new MissingDataError(`no running fairfs session is mounted on ${mountpoint}`, {
+      hint: isMounted(mountpoint) ? 'the mount has no live session: run `fairfs recover` to remove it' : 'list runs with `fairfs runs`',
+    });
+  }
+  const reply = await sendControl(session.runId, { op: 'finalise', abort: o.abort ?? false, force: o.force ?? false });
+  if (reply === null) {
+    const [recovered] = await recoverStale(home, registry, session.runId);
+    throw new InternalError(`the daemon serving ${mountpoint} had died; run ${session.runId} was marked aborted`, {
+      hint: recovered?.quarantine ? `its staged outputs are kept in ${recovered.quarantine}` : 'nothing had been written',
+    });
+  }
+  if (!reply.ok) throw fromWire(reply.error);
+  printFinaliseReport(reply.result as FinaliseReport);
+  return 0;
+}

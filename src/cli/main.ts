@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { asFairfsError, ExitCode, FairfsError } from '../errors.js';
+import type { GlobalOptions } from './context.js';
+
+/*
+ * The CLI entry point: the only place that prints errors and exits. Each
+ * command lives in its own module, imported only when it runs, so `--help`
+ * stays instant.
+ */
+
+
+function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('fairfs')
+    .description('FAIR Data Pipeline provenance for unmodified programs, through a FUSE mount')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .option('--home <dir>', 'fairfs home (default: $FAIRFS_HOME or ~/.fairfs)')
+    .option('--debug', 'show stack traces and trace FUSE operations')
+    .enablePositionalOptions()
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('init')
+    .description('create the fairfs home: registry.db, data/, settings.yaml')
+    .action((_o, cmd: Command) => run(() => import('./commands/init.js'), globals(cmd)));
+
+  program
+    .command('add')
+    .description('register an existing local file as a data product (copied into the store)')
+    .argument('<file>', 'the file to register')
+    .argument('<product>', 'NAMESPACE:NAME@VERSION, e.g. SCRC:human/population@0.1.0')
+    .option('--description <text>', 'description of the data product')
+    .action((file: string, product: string, o, cmd: Command) =>
+      run(() => import('./commands/add.js'), globals(cmd), file, product, o),
+    );
+
+  program
+    .command('mount')
+    .description('open a session (one code run) on DIR; daemonised unless -f')
+    .argument('<config>', 'config.yaml (FAIR user config or SCRC 2020 format)')
+    .argument('<dir>', 'the empty directory to mount the session on')
+    .option('-f, --foreground', 'stay in the foreground; finalise on SIGINT/SIGTERM')
+    .option('--strict', 'refuse undeclared writes (EACCES)')
+    .addOption(new Option('--notify-parent').hideHelp())
+    .action((config: string, dir: string, o, cmd: Command) =>
+      run(() => import('./commands/mount.js'), globals(cmd), config, dir, o),
+    );
+
+  program
+    .command('unmount')
+    .description("finalise the session's code run, then unmount DIR")
+    .argument('<dir>', 'the session mountpoint')
+    .option('--abort', 'mark the run aborted and keep its outputs in quarantine')
+    .option('--force', 'finalise even while files are still open')
+    .action((dir: string, o, cmd: Command) => run(() => import('./commands/unmount.js'), globals(cmd), dir, o));
+
+  program
+    .command('run')
+    .description('mount, run CMD against the mount, finalise, unmount; exits with CMD status')
+    .argument('<config>', 'config.yaml')
+    .argument('<cmd...>', 'the command to run, after --')
+    .option('--mount <dir>', 'mountpoint (default: a fresh temporary directory)')
+    .option('--strict', 'refuse undeclared writes (EACCES)')
+    .option('--register-failed', "register a failed run's outputs instead of quarantining them")
+    .passThroughOptions()
+    .action((config: string, command: string[], o, cmd: Command) =>
+      run(() => import('./commands/run.js'), globals(cmd), config, command, o),
+    );
+
+  program
+    .command('ls')
+    .description('list data products')
+    .argument('[pattern]', 'glob over NAMESPACE:NAME@VERSION, e.g. "SCRC:*"')
+    .option('--json', 'print JSON')
+    .action((pattern: string | undefined, o, cmd: Command) =>
+      run(() => import('./commands/ls.js'), globals(cmd), pattern, o),
+    );
+
+  program
+    .command('runs')
+    .description('list code runs')
+    .option('--json', 'print JSON')
+    .action((o, cmd: Command) => run(() => import('./commands/runs.js'), globals(cmd), o));
+
+  program
+    .command('show')
+    .description('one code run: status, config, command, code version, inputs, outputs, refusals')
+    .argument('<run>', 'run id (or a unique prefix) or uuid')
+    .option('--json', 'print JSON')
+    .action((runId: string, o, cmd: Command) => run(() => import('./commands/show.js'), globals(cmd), runId, o));
+
+  program
+    .command('recover')
+    .description('clean stale mounts, mark interrupted runs aborted, keep their outputs in quarantine')
+    .action((_o, cmd: Command) => run(() => import('./commands/recover.js'), globals(cmd)));
+
+  program
+    .command('doctor')
+    .description('check /dev/fuse, fusermount, libfuse2, stale mounts and interrupted runs; print fixes')
+    .action((_o, cmd: Command) => run(() => import('./commands/doctor.js'), globals(cmd)));
+
+  return program;
+}
+
+let exitCode: number = ExitCode.ok;
+
+/** Load a command module only when it runs, then remember its exit code. */
+async function run<A extends unknown[]>(
+  load: () => Promise<{ default: (...args: A) => Promise<number | void> }>,
+  ...args: A
+): Promise<void> {
+  const code = await (await load()).default(...args);
+  if (typeof code === 'number') exitCode = code;
+}
+
+function report(err: FairfsError, debug: boolean): void {
+  process.stderr.write(`fairfs: ${err.message}\n`);
+  if (err.hint) process.stderr.write(`  fix: ${err.hint}\n`);
+  if (debug) process.stderr.write(`${(err.cause as Error | undefined)?.stack ?? err.stack}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : ExitCode.usage;
+    }
+    report(asFairfsError(err), argv.includes('--debug'));
+    return asFairfsError(err).exitCode;
+  }
+}
+
+main(process.argv).then(
+  // Exit explicitly: a finished FUSE session can leave native handles open.
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`fairfs: internal error: ${(err as Error)?.stack ?? err}\n`);
+    process.exit(ExitCode.internal);
+  },
+);

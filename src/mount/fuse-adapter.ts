@@ -1,0 +1,138 @@
+import Fuse, { type Ops, type Stat } from 'fuse-native';
+import { Errno, errnoOf, MountRefusal } from '../errors.js';
+import { fusermountUnmount } from './fusermount.js';
+
+/** What a filesystem must offer to be served over FUSE; SessionVfs is one. */
+export interface ServedFs {
+  getattr(path: string): Stat;
+  readdir(path: string): string[];
+  access(path: string, mode: number): void;
+  statfs(): object;
+  open(path: string, flags: number): number;
+  create(path: string, mode: number): number;
+  read(fh: number, buf: Buffer, len: number, pos: number): number;
+  write(fh: number, buf: Buffer, len: number, pos: number): number;
+  release(fh: number): void;
+  truncate(path: string, size: number): void;
+  ftruncate(fh: number, size: number): void;
+  utimens(path: string, mtime: Date): void;
+  chmod(path: string): void;
+  unlink(path: string): void;
+  rename(from: string, to: string): void;
+  mkdir(path: string): void;
+  rmdir(path: string): void;
+  readlink?(path: string): string;
+}
+
+export interface FuseMountOptions {
+  /** Shown as `fuse.<subtype>` in /proc/self/mountinfo. */
+  subtype: string;
+  /** Kernel attribute/entry cache in seconds (longer for immutable trees). */
+  cacheSeconds?: number;
+  trace?: (line: string) => void;
+  onUnexpected?: (op: string, path: string, err: unknown) => void;
+}
+
+// fuse-native unmounts with `fusermount -uz`; Debian's fuse3 ships only fusermount3.
+(Fuse as unknown as { unmount: typeof Fuse.unmount }).unmount = (mnt, cb) => {
+  fusermountUnmount(mnt, true).then(() => cb(null), cb);
+};
+
+/**
+ * fuse-native passes only the options it knows; libfuse 2.9 splits 4 KiB
+ * writes unless asked for big_writes, which costs a JS round trip per page.
+ */
+class FairfsFuse extends Fuse {
+  protected override _fuseOptions(): string {
+    return `${super._fuseOptions()},big_writes,max_write=131072,max_read=131072`;
+  }
+}
+
+/** A live FUSE mount of a ServedFs. */
+export class FuseMount {
+  private constructor(
+    private readonly fuse: Fuse,
+    readonly mountpoint: string,
+  ) {}
+
+  static mount(mountpoint: string, fs: ServedFs, opts: FuseMountOptions): Promise<FuseMount> {
+    const cache = opts.cacheSeconds ?? 1;
+    const fuse = new FairfsFuse(mountpoint, buildOps(fs, opts), {
+      // fuse-native's default 15 s per-op timeout answers ETIMEDOUT to slow but healthy ops.
+      timeout: false,
+      fsname: 'fairfs',
+      subtype: opts.subtype,
+      autoCache: true,
+      attrTimeout: cache,
+      entryTimeout: cache,
+      maxRead: 131072,
+    });
+    return new Promise((resolve, reject) => {
+      fuse.mount((err) => (err ? reject(err) : resolve(new FuseMount(fuse, mountpoint))));
+    });
+  }
+
+  unmount(): Promise<void> {
+    return new Promise((resolve, reject) => this.fuse.unmount((err) => (err ? reject(err) : resolve())));
+  }
+}
+
+function buildOps(fs: ServedFs, opts: FuseMountOptions): Ops {
+  const { trace, onUnexpected } = opts;
+
+  /** One wrapper for every op: cb called exactly once, errors through one errno map. */
+  function errno(op: string, path: string, err: unknown): number {
+    if (!(err instanceof MountRefusal) && errnoOf(err) === 'EIO') onUnexpected?.(op, path, err);
+    return -Errno[errnoOf(err)];
+  }
+  function call<T>(op: string, path: string, cb: (err: number, value?: T) => void, fn: () => T): void {
+    const started = trace ? performance.now() : 0;
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      const code = errno(op, path, err);
+      trace?.(`${op} ${path} -> ${code} (${(performance.now() - started).toFixed(3)} ms)`);
+      cb(code);
+      return;
+    }
+    trace?.(`${op} ${path} -> ok (${(performance.now() - started).toFixed(3)} ms)`);
+    cb(0, result);
+  }
+  /** read/write answer with the byte count in the error slot. */
+  function count(op: string, path: string, cb: (n: number) => void, fn: () => number): void {
+    let n: number;
+    try {
+      n = fn();
+    } catch (err) {
+      cb(errno(op, path, err));
+      return;
+    }
+    cb(n);
+  }
+  const noop = (cb: (err: number) => void): void => cb(0);
+
+  return {
+    getattr: (path, cb) => call('getattr', path, cb, () => fs.getattr(path)),
+    readdir: (path, cb) => call('readdir', path, cb, () => fs.readdir(path)),
+    access: (path, mode, cb) => call('access', path, cb, () => fs.access(path, mode)),
+    statfs: (path, cb) => call('statfs', path, cb, () => fs.statfs()),
+    open: (path, flags, cb) => call('open', path, cb, () => fs.open(path, flags)),
+    create: (path, mode, cb) => call('create', path, cb, () => fs.create(path, mode)),
+    read: (path, fd, buf, len, pos, cb) => count('read', path, cb, () => fs.read(fd, buf, len, pos)),
+    write: (path, fd, buf, len, pos, cb) => count('write', path, cb, () => fs.write(fd, buf, len, pos)),
+    release: (path, fd, cb) => call('release', path, cb, () => fs.release(fd)),
+    flush: (_path, _fd, cb) => noop(cb),
+    fsync: (_path, _datasync, _fd, cb) => noop(cb),
+    truncate: (path, size, cb) => call('truncate', path, cb, () => fs.truncate(path, size)),
+    ftruncate: (path, fd, size, cb) => call('ftruncate', path, cb, () => fs.ftruncate(fd, size)),
+    utimens: (path, _atime, mtime, cb) => call('utimens', path, cb, () => fs.utimens(path, new Date(mtime))),
+    chmod: (path, _mode, cb) => call('chmod', path, cb, () => fs.chmod(path)),
+    chown: (_path, _uid, _gid, cb) => noop(cb),
+    unlink: (path, cb) => call('unlink', path, cb, () => fs.unlink(path)),
+    rename: (from, to, cb) => call('rename', from, cb, () => fs.rename(from, to)),
+    mkdir: (path, _mode, cb) => call('mkdir', path, cb, () => fs.mkdir(path)),
+    rmdir: (path, cb) => call('rmdir', path, cb, () => fs.rmdir(path)),
+    ...(fs.readlink ? { readlink: (path: string, cb: (err: number, v?: string) => void) => call('readlink', path, cb, () => fs.readlink!(path)) } : {}),
+  };
+}

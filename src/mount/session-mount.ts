@@ -1,0 +1,111 @@
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { BusyError, MountError } from '../errors.js';
+import { finaliseSession, type FinaliseReport, type RunOutcome } from '../session/finalise.js';
+import type { Session } from '../session/session.js';
+import { serveControl, type ControlRequest } from './control.js';
+import { FuseMount } from './fuse-adapter.js';
+import { fusermountUnmount, isMounted } from './fusermount.js';
+import { isLive, recoverStale } from './recover.js';
+
+export interface StopOptions {
+  /** Finalise even if files are still open on the mount. */
+  force?: boolean;
+}
+
+/**
+ * A session served on a mountpoint: mount, control socket, and the
+ * stop sequence (refuse while busy → unmount → finalise).
+ */
+export class MountedSession {
+  private stopping: Promise<FinaliseReport> | null = null;
+
+  private constructor(
+    readonly session: Session,
+    readonly mountpoint: string,
+    private readonly fuse: FuseMount,
+    private control: Server | null,
+  ) {}
+
+  static async start(
+    session: Session,
+    mountpoint: string,
+    opts: { debug?: boolean; log?: (line: string) => void; onControlStop?: (report: FinaliseReport | null) => void } = {},
+  ): Promise<MountedSession> {
+    await prepareMountpoint(session, mountpoint);
+    const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    let fuse: FuseMount;
+    try {
+      fuse = await FuseMount.mount(mountpoint, session.vfs, {
+        subtype: 'fairfs',
+        ...(opts.debug ? { trace: (line: string) => log(`fuse ${line}`) } : {}),
+        onUnexpected: (op, path, err) => log(`fairfs: unexpected error in ${op} ${path}: ${(err as Error)?.stack ?? err}`),
+      });
+    } catch (err) {
+      throw new MountError(`cannot mount ${mountpoint}: ${(err as Error).message}`, {
+        hint: 'run `fairfs doctor` to check /dev/fuse, fusermount3 and libfuse2',
+        cause: err,
+      });
+    }
+    const mounted = new MountedSession(session, mountpoint, fuse, null);
+    session.recorder.onRecord((row) => {
+      if (row.outcome === 'refused') log(`fairfs: refused ${row.op} ${row.path}: ${row.reason}`);
+    });
+    mounted.control = await serveControl(
+      session.runId,
+      async (req: ControlRequest) => {
+        if (req.op === 'ping') return { runId: session.runId };
+        return mounted.stop(
+          req.abort ? { status: 'aborted', exitCode: null, message: 'aborted by `fairfs unmount --abort`' } : { status: 'completed', exitCode: null },
+          { force: req.force ?? false },
+        );
+      },
+      (req, ok) => {
+        if (req.op === 'finalise' && ok) opts.onControlStop?.(null);
+      },
+    );
+    return mounted;
+  }
+
+  /** Refuse while files are open (unless forced), unmount, then finalise the run. */
+  stop(outcome: RunOutcome, opts: StopOptions = {}): Promise<FinaliseReport> {
+    if (this.stopping) return this.stopping;
+    const open = this.session.vfs.openHandleCount();
+    if (open > 0 && !opts.force && outcome.status === 'completed') {
+      return Promise.reject(
+        new BusyError(`${open} file(s) are still open on ${this.mountpoint}`, {
+          hint: 'let the program finish (or close them), then unmount again; `fairfs unmount --force` finalises anyway',
+        }),
+      );
+    }
+    this.stopping = (async () => {
+      await this.fuse.unmount();
+      this.control?.close();
+      return finaliseSession(this.session, outcome);
+    })();
+    return this.stopping;
+  }
+}
+
+async function prepareMountpoint(session: Session, mountpoint: string): Promise<void> {
+  if (isMounted(mountpoint)) {
+    const owner = session.registry.listSessions('running').find((s) => s.mountpoint === mountpoint && s.runId !== session.runId);
+    if (owner && (await isLive(owner))) {
+      throw new MountError(`${mountpoint} is already mounted by run ${owner.runId}`, {
+        hint: `finish that run first with \`fairfs unmount ${mountpoint}\``,
+      });
+    }
+    // A dead daemon's mount: clean it up and mark its run aborted (DESIGN §4.5).
+    await recoverStale(session.home, session.registry, owner?.runId);
+    if (isMounted(mountpoint)) await fusermountUnmount(mountpoint, true);
+  }
+  mkdirSync(mountpoint, { recursive: true });
+  if (!statSync(mountpoint).isDirectory()) {
+    throw new MountError(`${mountpoint} is not a directory`, { hint: 'choose an empty directory as the mountpoint' });
+  }
+  if (readdirSync(mountpoint).length > 0) {
+    throw new MountError(`${mountpoint} is not empty`, {
+      hint: 'mount on an empty directory: files under it would be hidden from the model while the session runs',
+    });
+  }
+}

@@ -1,0 +1,73 @@
+import { MissingDataError } from '../errors.js';
+import type { Registry, RunLink, SessionRecord } from '../registry/registry.js';
+
+export interface RunDescription {
+  run_id: string;
+  uuid: string;
+  status: SessionRecord['status'];
+  description: string;
+  started: string;
+  ended: string | null;
+  exit_code: number | null;
+  message: string | null;
+  config: string;
+  command: string | null;
+  code_repo: string | null;
+  code_commit: string | null;
+  host: string;
+  user: string;
+  mountpoint: string | null;
+  model_config: { path: string; hash: string } | null;
+  submission_script: { path: string; hash: string } | null;
+  inputs: Link[];
+  outputs: Link[];
+  refusals: { time: string; op: string; path: string; reason: string | null }[];
+}
+
+interface Link {
+  product: string;
+  component: string;
+  hash: string;
+  path: string;
+}
+
+const toLink = (l: RunLink): Link => ({
+  product: `${l.namespace}:${l.name}@${l.version}`,
+  component: l.component,
+  hash: l.hash,
+  path: l.path,
+});
+
+/** Everything `fairfs show` prints about one run, as data. */
+export function describeRun(registry: Registry, runIdOrPrefix: string): RunDescription {
+  const s = registry.getSession(runIdOrPrefix);
+  if (!s) throw new MissingDataError(`no code run ${runIdOrPrefix} in the local registry`, { hint: 'list runs with `fairfs runs`' });
+  const objects = registry.codeRunObjects(s.codeRunId);
+  const config = registry.objectFile(objects.modelConfig);
+  const script = registry.objectFile(objects.submissionScript);
+  return {
+    run_id: s.runId,
+    uuid: s.uuid,
+    status: s.status,
+    description: s.description,
+    started: s.startedAt,
+    ended: s.endedAt,
+    exit_code: s.exitCode,
+    message: s.message,
+    config: s.configPath,
+    command: s.command,
+    code_repo: s.codeRepo,
+    code_commit: s.codeCommit,
+    host: s.host,
+    user: s.user,
+    mountpoint: s.mountpoint,
+    model_config: config ? { path: config.path, hash: config.hash } : null,
+    submission_script: script ? { path: script.path, hash: script.hash } : null,
+    inputs: registry.runLinks(s.codeRunId, 'input').map(toLink),
+    outputs: registry.runLinks(s.codeRunId, 'output').map(toLink),
+    refusals: registry
+      .accesses(s.runId)
+      .filter((a) => a.outcome !== 'ok')
+      .map((a) => ({ time: a.time, op: a.op, path: a.path, reason: a.reason })),
+  };
+}

@@ -1,0 +1,210 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DataConflictError } from '../errors.js';
+import type { Home } from '../home.js';
+import { readSettings } from '../home.js';
+import type { RunStatus } from '../registry/registry.js';
+import { resolveWriteVersion } from '../config/versions.js';
+import { sha1File } from '../store/hash.js';
+import type { DataStore, StoredFile } from '../store/store.js';
+import { planOutputs, type PlannedOutput } from './plan-outputs.js';
+import type { Session } from './session.js';
+import type { OutputNode } from './vfs.js';
+
+export interface RunOutcome {
+  status: Exclude<RunStatus, 'running'>;
+  exitCode: number | null;
+  message?: string | null;
+  /** Register a failed run's outputs anyway (`--register-failed`). */
+  registerFailed?: boolean;
+}
+
+export interface FinalisedOutput {
+  path: string;
+  product: string;
+  hash: string;
+  size: number;
+}
+
+export interface FinaliseReport {
+  runId: string;
+  status: Exclude<RunStatus, 'running'>;
+  outputs: FinalisedOutput[];
+  quarantined: string | null;
+  warnings: string[];
+}
+
+/**
+ * Finalise a session after its mount is gone (DESIGN §4.4): hash outputs
+ * (streamed hash when writes were sequential), move them into the store, and
+ * register everything in ONE transaction. Failed and aborted runs keep their
+ * outputs in quarantine instead.
+ */
+export async function finaliseSession(session: Session, outcome: RunOutcome): Promise<FinaliseReport> {
+  const { registry, vfs, recorder, runId } = session;
+  recorder.flush();
+  const files = vfs.outputs();
+  const fallbackNamespace = readSettings(session.home).user;
+  const plan = planOutputs(
+    files.map((f) => f.path),
+    session.working,
+    runId,
+    fallbackNamespace,
+  );
+  const hashed = await Promise.all(files.map(async (f) => ({ ...f, hash: f.node.hash.digestFor(f.node.size) ?? (await sha1File(f.node.staging)) })));
+  const inputComponents = inputsUsed(session);
+  const codeRunId = session.record.codeRunId;
+  const scriptObject = storeSubmissionScript(session);
+
+  const register = outcome.status === 'completed' || (outcome.status === 'failed' && outcome.registerFailed === true);
+  if (!register) {
+    const quarantined = hashed.length ? quarantine(session.home, runId, hashed) : null;
+    registry.transaction(() => {
+      registry.linkRun(codeRunId, 'input', inputComponents);
+      linkProvenance(session, scriptObject);
+      registry.endSession(runId, outcome.status, outcome.exitCode, outcome.message ?? (quarantined ? `outputs kept in ${quarantined}` : null));
+    });
+    rmSync(session.stagingDir, { recursive: true, force: true });
+    return { runId, status: outcome.status, outputs: [], quarantined, warnings: plan.warnings };
+  }
+
+  const stored: { planned: PlannedOutput; file: StoredFile }[] = [];
+  for (const [i, planned] of plan.outputs.entries()) {
+    const f = hashed.find((h) => h.path === planned.path)!;
+    const file = await session.store.put(f.node.staging, planned.namespace, planned.name, planned.extension, {
+      move: true,
+      knownHash: f.hash,
+    });
+    stored[i] = { planned, file };
+  }
+
+  const outputs: FinalisedOutput[] = [];
+  try {
+    registry.transaction(() => {
+      const assigned = new Map<string, string[]>();
+      for (const { planned, file } of stored) {
+        const key = `${planned.namespace}:${planned.name}`;
+        const taken = [...registry.versions(planned.namespace, planned.name), ...(assigned.get(key) ?? [])];
+        const version = resolveWriteVersion(planned.versionSpec, taken);
+        if (taken.includes(version)) {
+          throw new DataConflictError(`${key}@${version} already exists (written by another run since this one started)`, {
+            hint: 'use a version expression such as ${{PATCH}} for outputs that several runs write',
+          });
+        }
+        assigned.set(key, [...(assigned.get(key) ?? []), version]);
+        const product = registry.registerProduct({
+          namespace: planned.namespace,
+          name: planned.name,
+          version,
+          description: planned.description,
+          file: { storageRoot: session.store.rootUrl, path: file.path, hash: file.hash, size: file.size, extension: planned.extension, public: planned.public },
+        });
+        registry.linkRun(codeRunId, 'output', product.componentIds.values());
+        outputs.push({ path: planned.path, product: `${key}@${version}`, hash: file.hash, size: file.size });
+      }
+      registry.linkRun(codeRunId, 'input', inputComponents);
+      linkProvenance(session, scriptObject);
+      registry.endSession(runId, outcome.status, outcome.exitCode, outcome.message ?? null);
+    });
+  } catch (err) {
+    // Nothing was registered; the stored files are content-addressed and unreferenced.
+    if (!(err instanceof DataConflictError)) throw err;
+    registry.endSession(runId, 'failed', outcome.exitCode, err.message);
+    throw err;
+  } finally {
+    rmSync(session.stagingDir, { recursive: true, force: true });
+  }
+  return { runId, status: outcome.status, outputs, quarantined: null, warnings: plan.warnings };
+}
+
+/** Whole-object components of every input the run opened successfully. */
+function inputsUsed(session: Session): number[] {
+  const opened = new Set(
+    session.registry
+      .accesses(session.runId)
+      .filter((a) => a.op === 'open' && a.outcome === 'ok' && a.dataProduct !== null)
+      .map((a) => a.dataProduct!),
+  );
+  return session.working.reads.filter((r) => opened.has(r.dataProductId)).map((r) => r.wholeComponentId);
+}
+
+interface ScriptFile {
+  file: StoredFile;
+  extension: string;
+}
+
+/** The submission script: the config's script/script_path, else the command that ran. */
+function storeSubmissionScript(session: Session): ScriptFile | null {
+  const { config, store } = session;
+  const command = session.registry.getSession(session.runId)?.command ?? null;
+  let text: string | null = null;
+  if (config.script) text = config.script;
+  else if (config.scriptPath && existsSync(config.scriptPath)) return storeScriptFile(store, config.scriptPath);
+  else if (command) text = `#!/bin/sh\n${command}\n`;
+  if (text === null) return null;
+  return { file: store.putBytes(text, '.fairfs/scripts', 'sh'), extension: 'sh' };
+}
+
+function storeScriptFile(store: DataStore, path: string): ScriptFile {
+  const ext = path.includes('.') ? path.slice(path.lastIndexOf('.') + 1) : 'sh';
+  return { file: store.putBytes(readFileSync(path), '.fairfs/scripts', ext), extension: ext };
+}
+
+/** Record the submission script and code repo release as objects of the run. */
+function linkProvenance(session: Session, script: ScriptFile | null): void {
+  const { registry, store } = session;
+  const codeRunId = session.record.codeRunId;
+  const objects: { submissionScript?: number; codeRepo?: number } = {};
+  if (script) {
+    objects.submissionScript = registry.insertObject(
+      { storageRoot: store.rootUrl, path: script.file.path, hash: script.file.hash, size: script.file.size, extension: script.extension },
+      'submission script of a fairfs code run',
+    ).objectId;
+  }
+  const rec = session.record;
+  if (rec.codeRepo && session.git?.commit) {
+    objects.codeRepo = registry.insertObject(
+      { storageRoot: rec.codeRepo.includes('://') ? rec.codeRepo : `file://${rec.codeRepo}`, path: rec.codeCommit ?? session.git.commit, hash: session.git.commit, size: 0, extension: '' },
+      'code repository release of a fairfs code run',
+    ).objectId;
+  }
+  registry.setRunObjects(codeRunId, objects);
+}
+
+/** Move staged outputs under their mount paths into quarantine/<run>/ with a manifest. */
+function quarantine(home: Home, runId: string, files: { path: string; node: OutputNode; hash: string }[]): string {
+  const dir = join(home.quarantine, runId);
+  mkdirSync(dir, { recursive: true });
+  for (const f of files) {
+    const target = join(dir, 'files', f.path);
+    mkdirSync(dirname(target), { recursive: true });
+    try {
+      renameSync(f.node.staging, target);
+    } catch {
+      copyFileSync(f.node.staging, target);
+    }
+  }
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify(files.map((f) => ({ path: f.path, sha1: f.hash, size: f.node.size })), null, 2) + '\n',
+  );
+  return dir;
+}
+
+/** After a crash the mount paths are gone: keep each staged file by its staging name. */
+export async function quarantineOrphanedStaging(home: Home, runId: string): Promise<string | null> {
+  const staging = join(home.staging, runId);
+  if (!existsSync(staging)) return null;
+  const dir = join(home.quarantine, runId);
+  mkdirSync(join(dir, 'files'), { recursive: true });
+  const manifest: { staging: string; sha1: string; size: number }[] = [];
+  for (const name of readdirSync(staging)) {
+    const source = join(staging, name);
+    manifest.push({ staging: name, sha1: await sha1File(source), size: statSync(source).size });
+    renameSync(source, join(dir, 'files', name));
+  }
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  rmSync(staging, { recursive: true, force: true });
+  return dir;
+}
+

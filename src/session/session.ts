@@ -1,0 +1,155 @@
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import * as yaml from 'js-yaml';
+import { loadConfig, type RunConfig } from '../config/load.js';
+import { resolveConfig, type WorkingConfig } from '../config/resolve.js';
+import type { Home } from '../home.js';
+import { readSettings } from '../home.js';
+import { Registry, type SessionRecord } from '../registry/registry.js';
+import { sha1 } from '../store/hash.js';
+import { DataStore } from '../store/store.js';
+import { gitInfo, type GitInfo } from './git.js';
+import { AccessRecorder } from './recorder.js';
+import { SessionVfs } from './vfs.js';
+
+export interface OpenSessionOptions {
+  home: Home;
+  configFile: string;
+  mountpoint: string | null;
+  strict?: boolean;
+  /** The command line `fairfs run` executes (recorded as the submission script). */
+  command?: string | null;
+  cwd?: string;
+  registry?: Registry;
+}
+
+/** run id = SHA-1(config bytes ‖ ISO-8601 start time with milliseconds), DESIGN §4.2. */
+export function runIdFor(configBytes: Buffer | string, start: Date): string {
+  return sha1(Buffer.concat([Buffer.from(configBytes), Buffer.from(start.toISOString())]));
+}
+
+/** The FAIR uuid of a code run: the first 32 hex digits of the run id. */
+export function uuidFor(runId: string): string {
+  const h = runId.slice(0, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** One open code run: its registry row, its VFS and where its outputs stage. */
+export class Session {
+  private constructor(
+    readonly home: Home,
+    readonly registry: Registry,
+    readonly config: RunConfig,
+    readonly working: WorkingConfig,
+    readonly record: SessionRecord,
+    readonly store: DataStore,
+    readonly stagingDir: string,
+    readonly recorder: AccessRecorder,
+    readonly vfs: SessionVfs,
+    readonly git: GitInfo | null,
+  ) {}
+
+  get runId(): string {
+    return this.record.runId;
+  }
+
+  /** Resolve the config, open the run and build its filesystem. Nothing is mounted here. */
+  static async open(opts: OpenSessionOptions): Promise<Session> {
+    const start = new Date();
+    const settings = readSettings(opts.home);
+    const cwd = opts.cwd ?? process.cwd();
+    const configPath = resolve(cwd, opts.configFile);
+    const initialGit = await gitInfo(cwd);
+    const config = loadConfig(configPath, {
+      start,
+      user: settings.user,
+      repoDir: initialGit?.repoDir ?? null,
+      gitBranch: initialGit?.branch ?? null,
+      gitTag: initialGit?.tag ?? null,
+    });
+    const git = config.localRepo ? await gitInfo(config.localRepo) : initialGit;
+    const registry = opts.registry ?? new Registry(opts.home.registryFile);
+    const working = resolveConfig(config, registry, { strict: opts.strict ?? false });
+    const store = new DataStore(config.writeDataStore ?? opts.home.dataStore);
+
+    const runId = runIdFor(readFileSync(configPath), start);
+    const workingYaml = renderWorkingConfig(runId, working);
+    const stored = store.putBytes(workingYaml, '.fairfs/configs', 'yaml');
+    const record = registry.createRun({
+      runId,
+      uuid: uuidFor(runId),
+      runDate: start.toISOString(),
+      description: config.description || `fairfs run of ${configPath}`,
+      configPath,
+      workingConfig: workingYaml,
+      modelConfig: { storageRoot: store.rootUrl, path: stored.path, hash: stored.hash, size: stored.size, extension: 'yaml' },
+      command: opts.command ?? null,
+      codeRepo: git ? (config.remoteRepo ?? git.remoteUrl ?? git.repoDir) : null,
+      codeCommit: git?.commit ? `${git.commit}${git.dirty ? '-dirty' : ''}` : null,
+      host: hostname(),
+      user: settings.user,
+      mountpoint: opts.mountpoint,
+      pid: process.pid,
+    });
+
+    const stagingDir = resolve(opts.home.staging, runId);
+    mkdirSync(stagingDir, { recursive: true });
+    const recorder = new AccessRecorder(registry, runId);
+    const vfs = new SessionVfs({
+      working,
+      stagingDir,
+      recorder,
+      control: {
+        run: () => `${runId}\n`,
+        status: () => `${registry.getSession(runId)?.status ?? 'running'}\n`,
+        'config.yaml': () => workingYaml,
+        'log.jsonl': () => {
+          recorder.flush();
+          return registry
+            .accesses(runId)
+            .map((a) => JSON.stringify(a))
+            .join('\n')
+            .concat('\n');
+        },
+      },
+    });
+    return new Session(opts.home, registry, config, working, record, store, stagingDir, recorder, vfs, git);
+  }
+}
+
+/** The working config as shown at `.fair/config.yaml` and stored with the run. */
+export function renderWorkingConfig(runId: string, working: WorkingConfig): string {
+  const doc = {
+    run_id: runId,
+    run_metadata: {
+      description: working.description,
+      source_config: working.sourceConfig,
+      format: working.format,
+      default_output_namespace: working.defaultOutputNamespace,
+      undeclared_writes: working.undeclaredWrites,
+      ...(working.writeDataStore ? { write_data_store: working.writeDataStore } : {}),
+    },
+    read: working.reads.map((r) => ({
+      data_product: r.alias,
+      use: { namespace: r.namespace, data_product: r.name, version: r.version },
+      path: r.path,
+      hash: r.hash,
+    })),
+    write: working.writes.map((w) => ({
+      data_product: w.alias,
+      use: { namespace: w.namespace, data_product: w.name, version: w.glob ? w.versionSpec : w.version },
+      path: w.path,
+      file_type: w.extension,
+      ...(w.description ? { description: w.description } : {}),
+    })),
+  };
+  return yaml.dump(doc, { lineWidth: 120 });
+}
+
+/** Give up a run that never served (its mount failed): mark it aborted, drop staging. */
+export function discardSession(session: Session, reason: string): void {
+  session.recorder.flush();
+  session.registry.endSession(session.runId, 'aborted', null, reason);
+  rmSync(session.stagingDir, { recursive: true, force: true });
+}

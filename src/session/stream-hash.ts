@@ -1,0 +1,39 @@
+import { createHash, type Hash } from 'node:crypto';
+
+/**
+ * SHA-1 computed while an output streams in. Stays valid only while every
+ * write lands exactly at the end of what was hashed (sequential writes, appends);
+ * any seek-back, hole or shrink turns it off and finalise re-reads the file.
+ */
+export class StreamHash {
+  private hash: Hash = createHash('sha1');
+  private hashed = 0;
+  private sequential = true;
+
+  wrote(position: number, data: Buffer): void {
+    if (!this.sequential) return;
+    if (position !== this.hashed) {
+      this.sequential = false;
+      return;
+    }
+    this.hash.update(data);
+    this.hashed += data.length;
+  }
+
+  truncated(size: number): void {
+    if (size === 0) {
+      this.hash = createHash('sha1');
+      this.hashed = 0;
+      this.sequential = true;
+    } else if (size !== this.hashed) {
+      this.sequential = false;
+    }
+  }
+
+  /** The digest if it covers exactly `size` bytes, else null (re-hash needed). */
+  digestFor(size: number): string | null {
+    if (!this.sequential || this.hashed !== size) return null;
+    this.sequential = false; // a Hash can be digested once
+    return this.hash.digest('hex');
+  }
+}

@@ -1,0 +1,519 @@
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  rmSync,
+  statfsSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { MountRefusal } from '../errors.js';
+import type { ResolvedRead, ResolvedWrite, WorkingConfig } from '../config/resolve.js';
+import type { AccessRecorder } from './recorder.js';
+import { StreamHash } from './stream-hash.js';
+
+/*
+ * The platform-neutral session filesystem (rclone's `vfs/` idea): a tree of
+ * inputs, outputs, directories and the `.fair/` control files, with a handle
+ * table. Every method is synchronous and touches only backing files (the data
+ * store and staging), never the mount, so the FUSE adapter can call it from the
+ * JS thread. Refusals throw MountRefusal with an errno and a logged reason.
+ */
+
+export interface FileStat {
+  mode: number;
+  size: number;
+  mtime: Date;
+  atime: Date;
+  ctime: Date;
+  nlink: number;
+  uid: number;
+  gid: number;
+  blksize: number;
+  blocks: number;
+}
+
+export interface StatFs {
+  bsize: number;
+  frsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+  favail: number;
+  namemax: number;
+}
+
+interface DirNode {
+  kind: 'dir';
+  children: Map<string, Node>;
+  mtime: Date;
+  /** `.fair/` and its subfolders: nothing may be created there. */
+  control: boolean;
+}
+interface InputNode {
+  kind: 'input';
+  read: ResolvedRead;
+  mtime: Date;
+}
+export interface OutputNode {
+  kind: 'output';
+  staging: string;
+  size: number;
+  mtime: Date;
+  ctime: Date;
+  hash: StreamHash;
+  openHandles: number;
+}
+interface VirtualNode {
+  kind: 'virtual';
+  render: () => Buffer;
+  snapshot: { data: Buffer; at: number } | null;
+}
+type Node = DirNode | InputNode | OutputNode | VirtualNode;
+
+interface Handle {
+  node: Node;
+  path: string;
+  fd: number | null;
+  data: Buffer | null;
+  writable: boolean;
+  bytesRead: number;
+  bytesWritten: number;
+}
+
+const O_ACCMODE = 0o3;
+const O_RDONLY = 0o0;
+const O_TRUNC = 0o1000;
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+/** How long a rendered `.fair/` file is reused, so getattr's size and read agree. */
+const SNAPSHOT_MS = 1000;
+
+export interface SessionVfsOptions {
+  working: WorkingConfig;
+  stagingDir: string;
+  recorder: AccessRecorder;
+  control: Record<string, () => string>;
+}
+
+export class SessionVfs {
+  private readonly root: DirNode;
+  private readonly handles = new Map<number, Handle>();
+  private nextHandle = 1;
+  private nextStaging = 1;
+  private readonly loggedInputs = new Set<number>();
+  private readonly uid = process.getuid?.() ?? 0;
+  private readonly gid = process.getgid?.() ?? 0;
+  private readonly started = new Date();
+  private readonly working: WorkingConfig;
+  private readonly stagingDir: string;
+  private readonly recorder: AccessRecorder;
+
+  constructor(opts: SessionVfsOptions) {
+    this.working = opts.working;
+    this.stagingDir = opts.stagingDir;
+    this.recorder = opts.recorder;
+    this.root = this.dir(false);
+    for (const read of this.working.reads) {
+      const { parent, name } = this.ensureParents(read.path);
+      parent.children.set(name, { kind: 'input', read, mtime: new Date(read.registeredAt) });
+    }
+    for (const write of this.working.writes) {
+      // Missing parents of declared outputs exist implicitly (DESIGN §5).
+      const folders = write.path.split('/').slice(0, -1);
+      const firstGlob = folders.findIndex((p) => p.includes('*'));
+      const fixed = firstGlob === -1 ? folders : folders.slice(0, firstGlob);
+      if (fixed.length) this.ensureParents(`${fixed.join('/')}/-`);
+    }
+    const fair = this.dir(true);
+    this.root.children.set('.fair', fair);
+    for (const [name, render] of Object.entries(opts.control)) {
+      fair.children.set(name, { kind: 'virtual', render: () => Buffer.from(render()), snapshot: null });
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------
+
+  getattr(path: string): FileStat {
+    const node = this.lookup(path);
+    switch (node.kind) {
+      case 'dir':
+        return this.stat(S_IFDIR | (node.control ? 0o555 : 0o755), 4096, node.mtime, 2);
+      case 'input':
+        return this.stat(S_IFREG | 0o444, node.read.size, node.mtime);
+      case 'output':
+        return this.stat(S_IFREG | 0o644, node.size, node.mtime, 1, node.ctime);
+      case 'virtual':
+        return this.stat(S_IFREG | 0o444, this.render(node).length, this.started);
+    }
+  }
+
+  readdir(path: string): string[] {
+    const node = this.lookup(path);
+    if (node.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path} is not a directory`);
+    return [...node.children.keys()];
+  }
+
+  access(path: string, mode: number): void {
+    const node = this.lookup(path);
+    const W_OK = 2;
+    if (mode & W_OK && (node.kind === 'input' || node.kind === 'virtual' || (node.kind === 'dir' && node.control))) {
+      throw new MountRefusal('EACCES', `${path} is read-only`);
+    }
+  }
+
+  statfs(): StatFs {
+    const s = statfsSync(this.stagingDir);
+    return {
+      bsize: s.bsize,
+      frsize: s.bsize,
+      blocks: s.blocks,
+      bfree: s.bfree,
+      bavail: s.bavail,
+      files: s.files,
+      ffree: s.ffree,
+      favail: s.ffree,
+      namemax: 255,
+    };
+  }
+
+  openHandleCount(): number {
+    return this.handles.size;
+  }
+
+  /** Every output with its current path in the mount. */
+  outputs(): { path: string; node: OutputNode }[] {
+    const found: { path: string; node: OutputNode }[] = [];
+    const walk = (dir: DirNode, prefix: string): void => {
+      for (const [name, child] of dir.children) {
+        const path = prefix ? `${prefix}/${name}` : name;
+        if (child.kind === 'output') found.push({ path, node: child });
+        else if (child.kind === 'dir' && !child.control) walk(child, path);
+      }
+    };
+    walk(this.root, '');
+    return found.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  // ---- opening and I/O -------------------------------------------------------
+
+  open(path: string, flags: number): number {
+    const node = this.lookup(path);
+    const writing = (flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0;
+    switch (node.kind) {
+      case 'dir':
+        throw new MountRefusal('EISDIR', `${path} is a directory`);
+      case 'input': {
+        const { read } = node;
+        const product = read.dataProductId;
+        if (writing) {
+          this.refuse('open', path, 'EACCES', `input ${label(read)} is read-only: a run may not modify registered data`, product);
+        }
+        const fd = openSync(read.storedFile, 'r');
+        const first = !this.loggedInputs.has(product);
+        this.loggedInputs.add(product);
+        this.recorder.record({
+          op: 'open',
+          path,
+          dataProduct: product,
+          component: 'whole_object',
+          hash: first ? read.hash : null,
+        });
+        return this.addHandle({ node, path, fd, data: null, writable: false });
+      }
+      case 'output': {
+        if (flags & O_TRUNC) this.truncateOutput(node, 0);
+        const fd = openSync(node.staging, 'r+');
+        node.openHandles++;
+        this.recorder.record({ op: 'open', path, reason: writing ? 'write' : 'read' });
+        return this.addHandle({ node, path, fd, data: null, writable: writing });
+      }
+      case 'virtual':
+        if (writing) this.refuse('open', path, 'EACCES', `${path} is a read-only control file`);
+        return this.addHandle({ node, path, fd: null, data: this.render(node), writable: false });
+    }
+  }
+
+  create(path: string): number {
+    const { parent, name } = this.parentOf(path);
+    if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
+    this.checkWritable(parent, path, 'create');
+    const staging = join(this.stagingDir, String(this.nextStaging++));
+    const fd = openSync(staging, 'w+', 0o644);
+    const now = new Date();
+    const node: OutputNode = { kind: 'output', staging, size: 0, mtime: now, ctime: now, hash: new StreamHash(), openHandles: 1 };
+    parent.children.set(name, node);
+    parent.mtime = now;
+    this.recorder.record({ op: 'create', path, reason: this.slotLabel(path) });
+    return this.addHandle({ node, path, fd, data: null, writable: true });
+  }
+
+  read(fh: number, buffer: Buffer, length: number, position: number): number {
+    const handle = this.handle(fh);
+    let n: number;
+    if (handle.data) {
+      n = Math.max(0, Math.min(length, handle.data.length - position));
+      if (n > 0) handle.data.copy(buffer, 0, position, position + n);
+    } else {
+      n = readSync(handle.fd!, buffer, 0, length, position);
+    }
+    handle.bytesRead += n;
+    return n;
+  }
+
+  write(fh: number, buffer: Buffer, length: number, position: number): number {
+    const handle = this.handle(fh);
+    const node = handle.node;
+    if (node.kind !== 'output' || !handle.writable) throw new MountRefusal('EBADF', `${handle.path} is not open for writing`);
+    const n = writeSync(handle.fd!, buffer, 0, length, position);
+    node.hash.wrote(position, buffer.subarray(0, n));
+    node.size = Math.max(node.size, position + n);
+    node.mtime = new Date();
+    handle.bytesWritten += n;
+    return n;
+  }
+
+  release(fh: number): void {
+    const handle = this.handles.get(fh);
+    if (!handle) return;
+    this.handles.delete(fh);
+    if (handle.fd !== null) closeSync(handle.fd);
+    const node = handle.node;
+    if (node.kind === 'input' && handle.bytesRead > 0) {
+      this.recorder.record({
+        op: 'read',
+        path: handle.path,
+        dataProduct: node.read.dataProductId,
+        component: 'whole_object',
+        bytes: handle.bytesRead,
+      });
+    } else if (node.kind === 'output') {
+      node.openHandles--;
+      if (handle.bytesWritten > 0) this.recorder.record({ op: 'write', path: handle.path, bytes: handle.bytesWritten });
+      if (handle.bytesRead > 0) this.recorder.record({ op: 'read', path: handle.path, bytes: handle.bytesRead });
+    }
+  }
+
+  truncate(path: string, size: number): void {
+    const node = this.lookup(path);
+    if (node.kind !== 'output') this.refuseChange('truncate', path, node);
+    this.truncateOutput(node as OutputNode, size);
+  }
+
+  ftruncate(fh: number, size: number): void {
+    const handle = this.handle(fh);
+    if (handle.node.kind !== 'output') this.refuseChange('truncate', handle.path, handle.node);
+    const node = handle.node as OutputNode;
+    ftruncateSync(handle.fd!, size);
+    node.hash.truncated(size);
+    node.size = fstatSync(handle.fd!).size;
+    node.mtime = new Date();
+  }
+
+  utimens(path: string, mtime: Date): void {
+    const node = this.lookup(path);
+    if (node.kind === 'output' || (node.kind === 'dir' && !node.control)) node.mtime = mtime;
+    else this.refuseChange('utimens', path, node);
+  }
+
+  chmod(path: string): void {
+    // Outputs are stored read-only at finalise; their mode in the run is not recorded.
+    const node = this.lookup(path);
+    if (node.kind !== 'output' && !(node.kind === 'dir' && !node.control)) this.refuseChange('chmod', path, node);
+  }
+
+  // ---- namespace changes -----------------------------------------------------
+
+  mkdir(path: string): void {
+    const { parent, name } = this.parentOf(path);
+    if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
+    if (parent.control) this.refuse('mkdir', path, 'EACCES', '.fair/ is read-only');
+    parent.children.set(name, this.dir(false));
+    parent.mtime = new Date();
+  }
+
+  rmdir(path: string): void {
+    const { parent, name } = this.parentOf(path);
+    const node = parent.children.get(name);
+    if (!node) throw new MountRefusal('ENOENT', `${path} does not exist`);
+    if (node.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path} is not a directory`);
+    if (node.control) this.refuse('rmdir', path, 'EACCES', '.fair/ is read-only');
+    if (node.children.size > 0) throw new MountRefusal('ENOTEMPTY', `${path} is not empty`);
+    parent.children.delete(name);
+    parent.mtime = new Date();
+  }
+
+  unlink(path: string): void {
+    const { parent, name } = this.parentOf(path);
+    const node = parent.children.get(name);
+    if (!node) throw new MountRefusal('ENOENT', `${path} does not exist`);
+    if (node.kind === 'dir') throw new MountRefusal('EISDIR', `${path} is a directory`);
+    if (node.kind !== 'output') this.refuseChange('unlink', path, node);
+    // Open handles keep their fd; the staging file's bytes go when they close.
+    rmSync((node as OutputNode).staging, { force: true });
+    parent.children.delete(name);
+    parent.mtime = new Date();
+    this.recorder.record({ op: 'unlink', path });
+  }
+
+  rename(from: string, to: string): void {
+    const src = this.parentOf(from);
+    const node = src.parent.children.get(src.name);
+    if (!node) throw new MountRefusal('ENOENT', `${from} does not exist`);
+    if (node.kind === 'input' || node.kind === 'virtual' || (node.kind === 'dir' && (node.control || containsFixed(node)))) {
+      this.refuseChange('rename', from, node);
+    }
+    const dst = this.parentOf(to);
+    const existing = dst.parent.children.get(dst.name);
+    if (existing === node) return;
+    if (existing) {
+      if (existing.kind === 'input' || existing.kind === 'virtual') this.refuseChange('rename', to, existing);
+      if (existing.kind === 'dir') {
+        if (node.kind !== 'dir') throw new MountRefusal('EISDIR', `${to} is a directory`);
+        if (existing.children.size > 0) throw new MountRefusal('ENOTEMPTY', `${to} is not empty`);
+      } else if (node.kind === 'dir') {
+        throw new MountRefusal('ENOTDIR', `${to} is not a directory`);
+      }
+    }
+    if (node.kind === 'output') this.checkWritable(dst.parent, to, 'rename');
+    else if (dst.parent.control) this.refuse('rename', to, 'EACCES', '.fair/ is read-only');
+    if (existing?.kind === 'output') rmSync(existing.staging, { force: true });
+    src.parent.children.delete(src.name);
+    dst.parent.children.set(dst.name, node);
+    src.parent.mtime = dst.parent.mtime = new Date();
+    this.recorder.record({ op: 'rename', path: to, reason: `from ${from}` });
+  }
+
+  // ---- helpers ---------------------------------------------------------------
+
+  private dir(control: boolean): DirNode {
+    return { kind: 'dir', children: new Map(), mtime: new Date(), control };
+  }
+
+  private stat(mode: number, size: number, mtime: Date, nlink = 1, ctime = mtime): FileStat {
+    return {
+      mode,
+      size,
+      mtime,
+      atime: mtime,
+      ctime,
+      nlink,
+      uid: this.uid,
+      gid: this.gid,
+      blksize: 4096,
+      blocks: Math.ceil(size / 512),
+    };
+  }
+
+  private render(node: VirtualNode): Buffer {
+    const now = Date.now();
+    if (!node.snapshot || now - node.snapshot.at > SNAPSHOT_MS) node.snapshot = { data: node.render(), at: now };
+    return node.snapshot.data;
+  }
+
+  private lookup(path: string): Node {
+    let node: Node = this.root;
+    for (const part of split(path)) {
+      if (node.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: a parent is not a directory`);
+      const next: Node | undefined = node.children.get(part);
+      if (!next) throw new MountRefusal('ENOENT', `${path} does not exist`);
+      node = next;
+    }
+    return node;
+  }
+
+  private parentOf(path: string): { parent: DirNode; name: string } {
+    const parts = split(path);
+    const name = parts.pop();
+    if (name === undefined) throw new MountRefusal('EBUSY', 'the mount root cannot be changed');
+    const parent = this.lookup(parts.join('/'));
+    if (parent.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: the parent is not a directory`);
+    return { parent, name };
+  }
+
+  private ensureParents(path: string): { parent: DirNode; name: string } {
+    const parts = split(path);
+    const name = parts.pop()!;
+    let dir = this.root;
+    for (const part of parts) {
+      let next = dir.children.get(part);
+      if (!next) {
+        next = this.dir(false);
+        dir.children.set(part, next);
+      }
+      if (next.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: ${part} is a file`);
+      dir = next;
+    }
+    return { parent: dir, name };
+  }
+
+  private handle(fh: number): Handle {
+    const handle = this.handles.get(fh);
+    if (!handle) throw new MountRefusal('EBADF', `no open file handle ${fh}`);
+    return handle;
+  }
+
+  private addHandle(h: Omit<Handle, 'bytesRead' | 'bytesWritten'>): number {
+    const id = this.nextHandle++;
+    this.handles.set(id, { ...h, bytesRead: 0, bytesWritten: 0 });
+    return id;
+  }
+
+  private truncateOutput(node: OutputNode, size: number): void {
+    truncateSync(node.staging, size);
+    node.hash.truncated(size);
+    node.size = size;
+    node.mtime = new Date();
+  }
+
+  /** Where a new output may appear: not in .fair/, and per the undeclared-writes policy. */
+  private checkWritable(parent: DirNode, path: string, op: string): void {
+    if (parent.control) this.refuse(op, path, 'EACCES', '.fair/ is read-only');
+    if (this.working.undeclaredWrites === 'reject' && !this.writeSlot(path)) {
+      this.refuse(op, path, 'EACCES', `undeclared write to ${path} refused (undeclared_writes: reject / --strict); declare it under write:`);
+    }
+  }
+
+  writeSlot(path: string): ResolvedWrite | undefined {
+    return this.working.writes.find((w) => (w.glob ? w.glob.test(path) : w.path === path));
+  }
+
+  private slotLabel(path: string): string {
+    const slot = this.writeSlot(path);
+    return slot ? `declared: ${slot.alias}` : 'undeclared';
+  }
+
+  private refuseChange(op: string, path: string, node: Node): never {
+    if (node.kind === 'input') {
+      this.refuse(op, path, 'EACCES', `input ${label(node.read)} is read-only: a run may not modify registered data`, node.read.dataProductId);
+    }
+    this.refuse(op, path, 'EACCES', `${path} is read-only`);
+  }
+
+  private refuse(op: string, path: string, errno: MountRefusal['errno'], reason: string, dataProduct?: number): never {
+    this.recorder.record({ op, path, outcome: 'refused', reason: `${errno}: ${reason}`, dataProduct: dataProduct ?? null });
+    throw new MountRefusal(errno, reason);
+  }
+}
+
+function split(path: string): string[] {
+  return path.split('/').filter((p) => p !== '');
+}
+
+function label(read: ResolvedRead): string {
+  return `${read.namespace}:${read.name}@${read.version}`;
+}
+
+/** A folder holding inputs or control files cannot move: their paths are the config's. */
+function containsFixed(dir: DirNode): boolean {
+  for (const child of dir.children.values()) {
+    if (child.kind === 'input' || child.kind === 'virtual') return true;
+    if (child.kind === 'dir' && containsFixed(child)) return true;
+  }
+  return false;
+}
