@@ -7,6 +7,8 @@ import type { RunStatus } from '../registry/registry.js';
 import { resolveWriteVersion } from '../config/versions.js';
 import { sha1File } from '../store/hash.js';
 import type { DataStore, StoredFile } from '../store/store.js';
+import { componentsOf } from '../store/components.js';
+import type { ComponentParse } from '../formats/toml.js';
 import { planOutputs, type PlannedOutput } from './plan-outputs.js';
 import type { Session } from './session.js';
 import type { OutputNode } from './vfs.js';
@@ -68,21 +70,22 @@ export async function finaliseSession(session: Session, outcome: RunOutcome): Pr
     return { runId, status: outcome.status, outputs: [], quarantined, warnings: plan.warnings };
   }
 
-  const stored: { planned: PlannedOutput; file: StoredFile }[] = [];
-  for (const [i, planned] of plan.outputs.entries()) {
+  const stored: { planned: PlannedOutput; file: StoredFile; parsed: ComponentParse | null }[] = [];
+  for (const planned of plan.outputs) {
     const f = hashed.find((h) => h.path === planned.path)!;
+    const parsed = componentsOf(f.node.staging, planned.extension);
     const file = await session.store.put(f.node.staging, planned.namespace, planned.name, planned.extension, {
       move: true,
       knownHash: f.hash,
     });
-    stored[i] = { planned, file };
+    stored.push({ planned, file, parsed });
   }
 
   const outputs: FinalisedOutput[] = [];
   try {
     registry.transaction(() => {
       const assigned = new Map<string, string[]>();
-      for (const { planned, file } of stored) {
+      for (const { planned, file, parsed } of stored) {
         const key = `${planned.namespace}:${planned.name}`;
         const taken = [...registry.versions(planned.namespace, planned.name), ...(assigned.get(key) ?? [])];
         const version = resolveWriteVersion(planned.versionSpec, taken);
@@ -98,7 +101,12 @@ export async function finaliseSession(session: Session, outcome: RunOutcome): Pr
           version,
           description: planned.description,
           file: { storageRoot: session.store.rootUrl, path: file.path, hash: file.hash, size: file.size, extension: planned.extension, public: planned.public },
+          components: parsed?.ok ? parsed.components : [],
         });
+        if (parsed && !parsed.ok) {
+          // A core-format file that does not parse is kept whole, with an issue saying why (DESIGN §8).
+          registry.addIssue(3, `${planned.path} ${parsed.error}`, [product.componentIds.get('whole_object')!]);
+        }
         registry.linkRun(codeRunId, 'output', product.componentIds.values());
         outputs.push({ path: planned.path, product: `${key}@${version}`, hash: file.hash, size: file.size });
       }

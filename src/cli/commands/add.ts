@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DataConflictError, MissingDataError } from '../../errors.js';
+import { ConfigError, DataConflictError, MissingDataError } from '../../errors.js';
+import { componentsOf } from '../../store/components.js';
 import { DataStore, extensionOf } from '../../store/store.js';
 import { openHome, type GlobalOptions } from '../context.js';
 import { info } from '../output.js';
@@ -20,14 +21,20 @@ export default async function add(g: GlobalOptions, file: string, product: strin
   }
   const store = new DataStore(home.dataStore);
   const extension = extensionOf(source);
+  const parsed = componentsOf(source, extension);
+  if (parsed && !parsed.ok) {
+    throw new ConfigError(`${file} ${parsed.error}`, { hint: 'fix the file, or register it under another extension to keep it as an opaque object' });
+  }
   const stored = await store.put(source, ref.namespace, ref.name, extension, { move: false });
   registry.transaction(() =>
     registry.registerProduct({
       ...ref,
       description: o.description ?? null,
       file: { storageRoot: store.rootUrl, path: stored.path, hash: stored.hash, size: stored.size, extension },
+      components: parsed?.components ?? [],
     }),
   );
-  info(`registered ${formatRef(ref)} (sha1 ${stored.hash}, ${stored.size} bytes)`);
+  const named = parsed?.components.length ? `; components ${parsed.components.map((c) => c.name).join(', ')}` : '';
+  info(`registered ${formatRef(ref)} (sha1 ${stored.hash}, ${stored.size} bytes${named})`);
   return 0;
 }

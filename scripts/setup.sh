@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install what fairfs needs on a Debian machine with Node >= 20, then build.
+# Idempotent: each step is skipped when its result is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+ldconfig -p 2>/dev/null | grep -q 'libfuse\.so\.2' || missing+=(libfuse2)
+command -v fusermount3 >/dev/null 2>&1 || command -v fusermount >/dev/null 2>&1 || missing+=(fuse3)
+# bindfs is the C passthrough mount the benchmark compares against.
+command -v bindfs >/dev/null 2>&1 || missing+=(bindfs)
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  # Not `fuse`: it conflicts with fuse3, and apt would silently swap one for the other.
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: fairfs needs ${missing[*]}; run as root: apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -e /dev/fuse ]; then
+  echo "setup: warning: /dev/fuse is missing; mounts will fail (modprobe fuse, or give the container --device /dev/fuse)" >&2
+fi
+
+# npm ci only when the lock file changed since the last install.
+stamp=node_modules/.fairfs-installed
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+fi
+npx tsc -p tsconfig.json
+chmod +x dist/cli/main.js
