@@ -20,7 +20,6 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .option('--home <dir>', 'fairfs home (default: $FAIRFS_HOME or ~/.fairfs)')
     .option('--debug', 'show stack traces and trace FUSE operations')
-    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
 
@@ -67,7 +66,6 @@ export function buildProgram(): Command {
     .option('--mount <dir>', 'mountpoint (default: a fresh temporary directory)')
     .option('--strict', 'refuse undeclared writes (EACCES)')
     .option('--register-failed', "register a failed run's outputs instead of quarantining them")
-    .passThroughOptions()
     .action((config: string, command: string[], o, cmd: Command) =>
       run(() => import('./commands/run.js'), globals(cmd), config, command, o),
     );
