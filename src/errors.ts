@@ -78,6 +78,13 @@ export class MissingDataError extends FairfsError {
   }
 }
 
+/** Remote data that cannot be accepted: a hash mismatch, a path escaping the store, an odd scheme. */
+export class RemoteDataError extends FairfsError {
+  constructor(message: string, details?: ErrorDetails) {
+    super(message, ExitCode.dataConflict, 'EIO', details);
+  }
+}
+
 export class RemoteUnavailableError extends FairfsError {
   constructor(message: string, details?: ErrorDetails) {
     super(message, ExitCode.remoteUnavailable, 'EIO', details);

@@ -102,6 +102,37 @@ export function buildProgram(): Command {
     .description('check /dev/fuse, fusermount, libfuse2, stale mounts and interrupted runs; print fixes')
     .action((_o, cmd: Command) => run(() => import('./commands/doctor.js'), globals(cmd)));
 
+  const registry = program.command('registry').description('serve the local registry as a FAIR data-registry REST API');
+  registry
+    .command('serve')
+    .description('serve the registry and data store over HTTP (FAIR data-registry API)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', '8000')
+    .option('--page-size <n>', 'rows per list page', '100')
+    .action((o, cmd: Command) => run(() => import('./commands/registry-serve.js'), globals(cmd), o));
+  registry
+    .command('token')
+    .description('API tokens')
+    .command('create')
+    .description('issue an API token for the server (printed once)')
+    .option('--user <name>', 'user the token acts as', 'admin')
+    .action((o, cmd: Command) => run(() => import('./commands/registry-token.js'), globals(cmd), o));
+
+  program
+    .command('pull')
+    .description('fetch the data products a config reads from a remote registry')
+    .argument('<config>', 'config.yaml')
+    .option('--remote <name-or-url>', 'remote from settings.yaml, or a registry URL')
+    .action((config: string, o, cmd: Command) => run(() => import('./commands/pull.js'), globals(cmd), config, o));
+
+  program
+    .command('push')
+    .description('send completed code runs with their inputs and outputs to a remote registry')
+    .argument('[runs...]', 'run ids (default: every completed run not yet pushed)')
+    .option('--remote <name-or-url>', 'remote from settings.yaml, or a registry URL')
+    .option('--dry-run', 'list what would be pushed')
+    .action((runs: string[], o, cmd: Command) => run(() => import('./commands/push.js'), globals(cmd), runs, o));
+
   return program;
 }
 

@@ -189,4 +189,31 @@ export const migrations: readonly string[] = [
     time TEXT NOT NULL
   );
   `,
+  /* 2: what the REST API needs: FAIR field names, users, API tokens */ `
+  ALTER TABLE issue ADD COLUMN uuid TEXT;
+  UPDATE issue SET uuid = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));
+  CREATE UNIQUE INDEX issue_uuid ON issue(uuid);
+  ALTER TABLE external_object RENAME COLUMN "primary" TO primary_not_supplement;
+  ALTER TABLE external_object ADD COLUMN version TEXT;
+  ALTER TABLE keyword ADD COLUMN identifier TEXT;
+  ALTER TABLE quality_controlled ADD COLUMN field INTEGER REFERENCES object(id);
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE
+  );
+  CREATE TABLE user_author (
+    id INTEGER PRIMARY KEY,
+    user INTEGER NOT NULL UNIQUE REFERENCES users(id),
+    author INTEGER NOT NULL REFERENCES author(id)
+  );
+  CREATE TABLE api_token (
+    id INTEGER PRIMARY KEY,
+    user INTEGER NOT NULL REFERENCES users(id),
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL
+  );
+  CREATE INDEX data_product_object ON data_product(object);
+  CREATE INDEX object_component_object ON object_component(object);
+  CREATE INDEX storage_location_hash ON storage_location(hash);
+  `,
 ];

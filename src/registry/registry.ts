@@ -38,6 +38,8 @@ export interface NewProduct {
   file: StoredFileRef;
   /** Named components besides `whole_object` (TOML tables, HDF5 groups). */
   components?: { name: string; description?: string | null }[];
+  /** Keep the object's uuid (products pulled from a remote keep theirs). */
+  objectUuid?: string;
 }
 
 export interface RegisteredProduct {
@@ -107,6 +109,31 @@ export interface AccessRow {
   hash: string | null;
   outcome: 'ok' | 'refused' | 'error';
   reason: string | null;
+}
+
+export interface ObjectDetail {
+  id: number;
+  uuid: string;
+  description: string | null;
+  storageRoot: string | null;
+  path: string | null;
+  hash: string | null;
+  public: boolean;
+  fileTypeName: string | null;
+  extension: string | null;
+  components: { id: number; name: string; description: string | null; wholeObject: boolean }[];
+  dataProducts: { id: number; namespace: string; name: string; version: string }[];
+}
+
+export interface CodeRunDetail {
+  uuid: string;
+  runDate: string;
+  description: string;
+  modelConfig: number | null;
+  submissionScript: number | null;
+  codeRepo: number | null;
+  inputs: number[];
+  outputs: number[];
 }
 
 const now = (): string => new Date().toISOString();
@@ -244,14 +271,14 @@ export class Registry {
   }
 
   /** An object (with its whole_object component) for a stored file. */
-  insertObject(file: StoredFileRef, description: string | null): { objectId: number; wholeComponentId: number } {
+  insertObject(file: StoredFileRef, description: string | null, uuid: string = randomUUID()): { objectId: number; wholeComponentId: number } {
     const location = this.ensureStorageLocation(file);
     const fileType = this.ensureFileType(file.extension);
     const objectId = Number(
       this.stmt(
         `INSERT INTO object (uuid, description, storage_location, file_type, size, last_updated)
          VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(randomUUID(), description, location, fileType, file.size, now()).lastInsertRowid,
+      ).run(uuid, description, location, fileType, file.size, now()).lastInsertRowid,
     );
     const wholeComponentId = Number(
       this.stmt(
@@ -269,7 +296,7 @@ export class Registry {
       );
     }
     const namespaceId = this.ensureNamespace(product.namespace);
-    const { objectId, wholeComponentId } = this.insertObject(product.file, product.description ?? null);
+    const { objectId, wholeComponentId } = this.insertObject(product.file, product.description ?? null, product.objectUuid);
     const componentIds = new Map<string, number>([['whole_object', wholeComponentId]]);
     for (const component of product.components ?? []) {
       const id = Number(
@@ -293,7 +320,9 @@ export class Registry {
 
   /** Attach an issue (e.g. "did not parse") to components. */
   addIssue(severity: number, description: string, componentIds: number[]): void {
-    const issue = Number(this.stmt('INSERT INTO issue (severity, description) VALUES (?, ?)').run(severity, description).lastInsertRowid);
+    const issue = Number(
+      this.stmt('INSERT INTO issue (severity, description, uuid) VALUES (?, ?, ?)').run(severity, description, randomUUID()).lastInsertRowid,
+    );
     for (const c of componentIds) this.stmt('INSERT INTO issue_component (issue, object_component) VALUES (?, ?)').run(issue, c);
   }
 
@@ -424,6 +453,87 @@ export class Registry {
       `SELECT run_id AS runId, time, op, path, data_product AS dataProduct, component, bytes, hash, outcome, reason
          FROM access WHERE run_id = ? ORDER BY id`,
     ).all(runId) as AccessRow[];
+  }
+
+  // ---- sync: what each remote already has -------------------------------------
+
+  remoteUrl(remote: string, table: string, localId: number): string | undefined {
+    return (this.stmt('SELECT url FROM remote_id WHERE remote = ? AND table_name = ? AND local_id = ?').get(remote, table, localId) as { url: string } | undefined)?.url;
+  }
+
+  setRemoteUrl(remote: string, table: string, localId: number, url: string): void {
+    this.stmt('INSERT OR REPLACE INTO remote_id (remote, table_name, local_id, url) VALUES (?, ?, ?, ?)').run(remote, table, localId, url);
+  }
+
+  journal(remote: string, direction: 'push' | 'pull', step: string): void {
+    this.stmt('INSERT INTO sync_journal (remote, direction, step, time) VALUES (?, ?, ?, ?)').run(remote, direction, step, now());
+  }
+
+  journalHas(remote: string, direction: 'push' | 'pull', step: string): boolean {
+    return this.stmt('SELECT 1 FROM sync_journal WHERE remote = ? AND direction = ? AND step = ?').get(remote, direction, step) !== undefined;
+  }
+
+  /** Everything push needs to know about one object. */
+  objectDetail(objectId: number): ObjectDetail {
+    const o = this.stmt(
+      `SELECT o.id, o.uuid, o.description, sr.root AS storageRoot, sl.path, sl.hash, sl.public, ft.name AS fileTypeName, ft.extension
+         FROM object o
+         LEFT JOIN storage_location sl ON sl.id = o.storage_location
+         LEFT JOIN storage_root sr ON sr.id = sl.storage_root
+         LEFT JOIN file_type ft ON ft.id = o.file_type
+        WHERE o.id = ?`,
+    ).get(objectId) as Omit<ObjectDetail, 'components' | 'dataProducts' | 'public'> & { public: number | null };
+    const dataProducts = this.stmt(
+      `SELECT dp.id, ns.name AS namespace, dp.name, dp.version FROM data_product dp JOIN namespace ns ON ns.id = dp.namespace WHERE dp.object = ?`,
+    ).all(objectId) as ObjectDetail['dataProducts'];
+    const components = (
+      this.stmt('SELECT id, name, description, whole_object AS w FROM object_component WHERE object = ? ORDER BY id').all(objectId) as {
+        id: number;
+        name: string;
+        description: string | null;
+        w: number;
+      }[]
+    ).map((c) => ({ id: c.id, name: c.name, description: c.description, wholeObject: c.w === 1 }));
+    return { ...o, public: o.public !== 0, components, dataProducts };
+  }
+
+  componentObject(componentId: number): number {
+    return (this.stmt('SELECT object FROM object_component WHERE id = ?').get(componentId) as { object: number }).object;
+  }
+
+  codeRunDetail(codeRunId: number): CodeRunDetail {
+    const r = this.stmt(
+      `SELECT uuid, run_date AS runDate, description, model_config AS modelConfig, submission_script AS submissionScript, code_repo AS codeRepo
+         FROM code_run WHERE id = ?`,
+    ).get(codeRunId) as Omit<CodeRunDetail, 'inputs' | 'outputs'>;
+    const ids = (table: string): number[] =>
+      (this.stmt(`SELECT object_component AS id FROM ${table} WHERE code_run = ? ORDER BY object_component`).all(codeRunId) as { id: number }[]).map((x) => x.id);
+    return { ...r, inputs: ids('code_run_input'), outputs: ids('code_run_output') };
+  }
+
+  // ---- API users and tokens (tokens are stored as SHA-256, never in clear) ----
+
+  ensureUser(username: string): number {
+    this.stmt('INSERT INTO users (username) VALUES (?) ON CONFLICT (username) DO NOTHING').run(username);
+    return (this.stmt('SELECT id FROM users WHERE username = ?').get(username) as { id: number }).id;
+  }
+
+  addToken(userId: number, tokenSha256: string): void {
+    this.stmt('INSERT INTO api_token (user, token_sha256, created) VALUES (?, ?, ?)').run(userId, tokenSha256, now());
+  }
+
+  userForToken(tokenSha256: string): { id: number; username: string } | undefined {
+    return this.stmt(
+      'SELECT u.id, u.username FROM api_token t JOIN users u ON u.id = t.user WHERE t.token_sha256 = ?',
+    ).get(tokenSha256) as { id: number; username: string } | undefined;
+  }
+
+  /** A stored file with this hash in a local (file://) storage root, for downloads by hash. */
+  localFileByHash(hash: string): { storageRoot: string; path: string } | undefined {
+    return this.stmt(
+      `SELECT sr.root AS storageRoot, sl.path FROM storage_location sl JOIN storage_root sr ON sr.id = sl.storage_root
+        WHERE sl.hash = ? AND sr.root LIKE 'file://%' LIMIT 1`,
+    ).get(hash) as { storageRoot: string; path: string } | undefined;
   }
 
   integrityCheck(): string {

@@ -1,0 +1,165 @@
+import type { Statement } from 'better-sqlite3';
+import type { Resource } from '../formats/fair-resources.js';
+import type { Db } from './database.js';
+
+/*
+ * The registry's tables seen as FAIR REST resources: generic list / get /
+ * insert / update / delete driven by the resource specs, values always bound.
+ * Rows come back with relation ids; the server turns ids into URLs.
+ */
+
+export type Row = Record<string, unknown> & { id: number };
+export type FilterValue = string | number | boolean | null;
+
+export interface ListQuery {
+  filters: Map<string, FilterValue>;
+  /** Rows with id below this (newest first), for cursor pagination. */
+  beforeId: number | null;
+  limit: number;
+}
+
+const now = (): string => new Date().toISOString();
+const column = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+export class RestTables {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: Db) {}
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Filtered rows, newest first, plus the total count for the filter. */
+  list(resource: Resource, query: ListQuery): { rows: Row[]; count: number } {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [name, value] of query.filters) {
+      const field = resource.fields.find((f) => f.name === name);
+      if (name === 'id') {
+        where.push('t.id = ?');
+        params.push(value);
+      } else if (field?.kind === 'm2m') {
+        const [table, self, other] = field.via!;
+        where.push(`t.id IN (SELECT ${column(self)} FROM ${column(table)} WHERE ${column(other)} = ?)`);
+        params.push(value);
+      } else if (field?.kind === 'name' && typeof value === 'string' && value.includes('*')) {
+        where.push(`t.${column(name)} GLOB ?`);
+        params.push(value);
+      } else if (value === null) {
+        where.push(`t.${column(name)} IS NULL`);
+      } else {
+        where.push(`t.${column(name)} = ?`);
+        params.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+      }
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const count = (this.stmt(`SELECT count(*) AS n FROM ${column(resource.table)} t ${clause}`).get(...params) as { n: number }).n;
+    const page = query.beforeId === null ? clause : `${clause ? `${clause} AND` : 'WHERE'} t.id < ?`;
+    const rows = this.stmt(`SELECT t.* FROM ${column(resource.table)} t ${page} ORDER BY t.id DESC LIMIT ?`).all(
+      ...params,
+      ...(query.beforeId === null ? [] : [query.beforeId]),
+      query.limit,
+    ) as Row[];
+    return { rows: rows.map((r) => this.withRelations(resource, r)), count };
+  }
+
+  get(resource: Resource, id: number): Row | undefined {
+    const row = this.stmt(`SELECT * FROM ${column(resource.table)} WHERE id = ?`).get(id) as Row | undefined;
+    return row ? this.withRelations(resource, row) : undefined;
+  }
+
+  exists(endpointTable: string, id: number): boolean {
+    return this.stmt(`SELECT 1 FROM ${column(endpointTable)} WHERE id = ?`).get(id) !== undefined;
+  }
+
+  /** The id of a row clashing with `values` on one of the unique keys, if any. */
+  clash(resource: Resource, values: Record<string, unknown>, exceptId?: number): number | undefined {
+    for (const key of resource.unique) {
+      if (key.some((k) => values[k] === undefined || values[k] === null)) continue;
+      const row = this.stmt(
+        `SELECT id FROM ${column(resource.table)} WHERE ${key.map((k) => `${column(k)} = ?`).join(' AND ')}`,
+      ).get(...key.map((k) => sqlValue(values[k]))) as { id: number } | undefined;
+      if (row && row.id !== exceptId) return row.id;
+    }
+    return undefined;
+  }
+
+  insert(resource: Resource, values: Record<string, unknown>): number {
+    const scalars = resource.fields.filter((f) => f.kind !== 'm2m' && values[f.name] !== undefined);
+    const names = scalars.map((f) => f.name);
+    const params = scalars.map((f) => sqlValue(values[f.name]));
+    if (resource.lastUpdated) {
+      names.push('last_updated');
+      params.push(now());
+    }
+    const id = Number(
+      this.stmt(`INSERT INTO ${column(resource.table)} (${names.map(column).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`).run(...params)
+        .lastInsertRowid,
+    );
+    this.setRelations(resource, id, values);
+    return id;
+  }
+
+  update(resource: Resource, id: number, values: Record<string, unknown>): void {
+    const scalars = resource.fields.filter((f) => f.kind !== 'm2m' && !f.readOnly && values[f.name] !== undefined);
+    const sets = scalars.map((f) => `${column(f.name)} = ?`);
+    const params = scalars.map((f) => sqlValue(values[f.name]));
+    if (resource.lastUpdated) {
+      sets.push('last_updated = ?');
+      params.push(now());
+    }
+    if (sets.length) this.stmt(`UPDATE ${column(resource.table)} SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
+    this.setRelations(resource, id, values);
+  }
+
+  delete(resource: Resource, id: number): void {
+    for (const f of resource.fields.filter((x) => x.kind === 'm2m')) {
+      const [table, self] = f.via!;
+      this.stmt(`DELETE FROM ${column(table)} WHERE ${column(self)} = ?`).run(id);
+    }
+    this.stmt(`DELETE FROM ${column(resource.table)} WHERE id = ?`).run(id);
+  }
+
+  /** Ids of rows in `table` whose `columnName` equals `value` (reverse relations). */
+  idsWhere(table: string, columnName: string, value: unknown): number[] {
+    return (this.stmt(`SELECT id FROM ${column(table)} WHERE ${column(columnName)} = ? ORDER BY id`).all(value) as { id: number }[]).map((r) => r.id);
+  }
+
+  private setRelations(resource: Resource, id: number, values: Record<string, unknown>): void {
+    for (const f of resource.fields) {
+      if (f.kind !== 'm2m' || values[f.name] === undefined) continue;
+      const [table, self, other] = f.via!;
+      // PUT/PATCH semantics of DRF: the list given replaces the relation.
+      this.stmt(`DELETE FROM ${column(table)} WHERE ${column(self)} = ?`).run(id);
+      const insert = this.stmt(`INSERT OR IGNORE INTO ${column(table)} (${column(self)}, ${column(other)}) VALUES (?, ?)`);
+      for (const target of values[f.name] as number[]) insert.run(id, target);
+    }
+  }
+
+  private withRelations(resource: Resource, row: Row): Row {
+    for (const f of resource.fields) {
+      if (f.kind !== 'm2m') continue;
+      const [table, self, other] = f.via!;
+      row[f.name] = (this.stmt(`SELECT ${column(other)} AS id FROM ${column(table)} WHERE ${column(self)} = ? ORDER BY ${column(other)}`).all(row.id) as { id: number }[]).map(
+        (r) => r.id,
+      );
+    }
+    return row;
+  }
+}
+
+function sqlValue(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
+

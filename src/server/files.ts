@@ -1,0 +1,79 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, chmodSync, renameSync, rmSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import type { Registry } from '../registry/registry.js';
+import type { DataStore } from '../store/store.js';
+import { detail } from './http.js';
+
+const SHA1 = /^[0-9a-f]{40}$/;
+
+/**
+ * File transfer for push and pull: `POST /api/data/<sha1>` hands out an upload
+ * URL, `PUT` there streams the bytes in (verified against the hash before they
+ * are kept), `GET /data/<sha1>` streams any stored file by hash.
+ */
+export class FileService {
+  private readonly uploads: string;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly store: DataStore,
+  ) {
+    this.uploads = join(store.root, '.fairfs', 'uploads');
+    mkdirSync(this.uploads, { recursive: true });
+  }
+
+  /** Where the bytes with this hash are, if this server has them. */
+  locate(sha1: string): string | null {
+    if (!SHA1.test(sha1)) return null;
+    const uploaded = join(this.uploads, sha1);
+    if (existsSync(uploaded)) return uploaded;
+    const local = this.registry.localFileByHash(sha1);
+    if (local) {
+      const file = join(fileURLToPath(local.storageRoot), local.path);
+      if (existsSync(file)) return file;
+    }
+    return null;
+  }
+
+  requestUpload(base: string, sha1: string): { url: string } {
+    if (!SHA1.test(sha1)) throw detail(400, 'the upload path must end in a SHA-1 (40 hex digits)');
+    if (this.locate(sha1)) throw detail(409, `a file with hash ${sha1} is already stored`);
+    return { url: `${base}/data/upload/${sha1}` };
+  }
+
+  async receive(req: IncomingMessage, sha1: string): Promise<void> {
+    if (!SHA1.test(sha1)) throw detail(400, 'the upload path must end in a SHA-1 (40 hex digits)');
+    if (this.locate(sha1)) throw detail(409, `a file with hash ${sha1} is already stored`);
+    const tmp = join(this.uploads, `.tmp-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha1');
+    try {
+      await pipeline(
+        req,
+        async function* (source) {
+          for await (const chunk of source) {
+            hash.update(chunk as Buffer);
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp),
+      );
+      const actual = hash.digest('hex');
+      if (actual !== sha1) throw detail(400, `the uploaded bytes hash to ${actual}, not ${sha1}`);
+      chmodSync(tmp, 0o444);
+      renameSync(tmp, join(this.uploads, sha1));
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  async send(res: ServerResponse, sha1: string): Promise<void> {
+    const file = this.locate(sha1);
+    if (!file) throw detail(404, `no file with hash ${sha1}`);
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': statSync(file).size });
+    await pipeline(createReadStream(file), res);
+  }
+}

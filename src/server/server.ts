@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { RESOURCE_BY_ENDPOINT } from '../formats/fair-resources.js';
+import type { Registry } from '../registry/registry.js';
+import { RestTables } from '../registry/rest-tables.js';
+import type { DataStore } from '../store/store.js';
+import { apiRoot, create, getOne, list, modify, options, remove, type ApiContext } from './api.js';
+import { FileService } from './files.js';
+import { baseUrl, detail, HttpError, readJson, sendJson } from './http.js';
+
+export interface ServerOptions {
+  registry: Registry;
+  store: DataStore;
+  /** Rows per list page (the data registry's cursor pagination). */
+  pageSize?: number;
+  /** Largest JSON body accepted. */
+  maxBody?: number;
+  log?: (line: string) => void;
+}
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/**
+ * `fairfs registry serve`: the FAIR data-registry REST API over a local
+ * registry and data store, on node:http. Only the `token` scheme is accepted
+ * and a missing or bad token on a write is 403, as in the Django registry.
+ */
+export function createRegistryServer(opts: ServerOptions): Server {
+  const tables = new RestTables(opts.registry.db);
+  const files = new FileService(opts.registry, opts.store);
+  const pageSize = opts.pageSize ?? 100;
+  const maxBody = opts.maxBody ?? 1 << 20;
+
+  function authenticate(req: IncomingMessage): { id: number; username: string } | null {
+    const header = req.headers.authorization;
+    if (!header) return null;
+    const m = /^token\s+(\S+)$/i.exec(header);
+    if (!m) throw detail(403, 'Invalid token header. Use `Authorization: token <token>`.');
+    const user = opts.registry.userForToken(hashToken(m[1]!));
+    if (!user) throw detail(403, 'Invalid token.');
+    return user;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    const method = req.method ?? 'GET';
+    const parts = url.pathname.split('/').filter(Boolean);
+    const slash = url.pathname.endsWith('/');
+    const base = baseUrl(req);
+    const writes = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
+    const user = authenticate(req);
+    if (writes && !user) throw detail(403, 'Authentication credentials were not provided.');
+    const ctx: ApiContext = { tables, base, pageSize };
+
+    if (parts[0] === 'data') {
+      if (parts[1] === 'upload' && parts.length === 3 && method === 'PUT') {
+        await files.receive(req, parts[2]!);
+        return sendJson(res, 201, { detail: 'stored' });
+      }
+      if (parts.length === 2 && (method === 'GET' || method === 'HEAD')) return files.send(res, parts[1]!);
+      throw detail(404, 'Not found.');
+    }
+    if (parts[0] !== 'api') throw detail(404, 'Not found.');
+    if (parts.length === 1) {
+      if (method !== 'GET') throw detail(405, `Method "${method}" not allowed.`);
+      return sendJson(res, 200, apiRoot(ctx));
+    }
+    if (parts[1] === 'data' && parts.length === 3 && method === 'POST') {
+      return sendJson(res, 201, files.requestUpload(base, parts[2]!));
+    }
+    const resource = RESOURCE_BY_ENDPOINT.get(parts[1]!);
+    if (!resource) throw detail(404, 'Not found.');
+    if (parts.length === 2) {
+      if (!slash) {
+        // Django's APPEND_SLASH: GETs are redirected, anything else fails.
+        if (method === 'GET') {
+          res.writeHead(301, { Location: `${base}${url.pathname}/${url.search}` });
+          return void res.end();
+        }
+        throw detail(404, 'the FAIR registry API needs the trailing slash: POST to /api/<endpoint>/');
+      }
+      switch (method) {
+        case 'GET':
+          return sendJson(res, 200, list(ctx, resource, url.searchParams));
+        case 'POST':
+          return sendJson(res, 201, create(ctx, resource, await readJson(req, maxBody)));
+        case 'OPTIONS':
+          return sendJson(res, 200, options(resource, user !== null));
+        default:
+          throw detail(405, `Method "${method}" not allowed.`);
+      }
+    }
+    if (parts.length === 3 && /^\d+$/.test(parts[2]!)) {
+      const id = Number(parts[2]);
+      if ([...url.searchParams.keys()].length) throw detail(400, 'detail endpoints take no query parameters');
+      switch (method) {
+        case 'GET':
+          return sendJson(res, 200, getOne(ctx, resource, id));
+        case 'PATCH':
+        case 'PUT':
+          return sendJson(res, 200, modify(ctx, resource, id, await readJson(req, maxBody), method));
+        case 'DELETE':
+          remove(ctx, resource, id);
+          res.writeHead(204);
+          return void res.end();
+        default:
+          throw detail(405, `Method "${method}" not allowed.`);
+      }
+    }
+    throw detail(404, 'Not found.');
+  }
+
+  return createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) return sendJson(res, err.status, err.body);
+      opts.log?.(`fairfs registry: internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
+      sendJson(res, 500, { detail: 'internal server error' });
+    });
+  });
+}
