@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DataConflictError } from '../errors.js';
 import type { Home } from '../home.js';
 import { readSettings } from '../home.js';
@@ -172,7 +173,7 @@ function linkProvenance(session: Session, script: ScriptFile | null): void {
   const rec = session.record;
   if (rec.codeRepo && session.git?.commit) {
     objects.codeRepo = registry.insertObject(
-      { storageRoot: rec.codeRepo.includes('://') ? rec.codeRepo : `file://${rec.codeRepo}`, path: rec.codeCommit ?? session.git.commit, hash: session.git.commit, size: 0, extension: '' },
+      { storageRoot: rec.codeRepo.includes('://') ? rec.codeRepo : pathToFileURL(rec.codeRepo).href, path: rec.codeCommit ?? session.git.commit, hash: session.git.commit, size: 0, extension: '' },
       'code repository release of a fairfs code run',
     ).objectId;
   }

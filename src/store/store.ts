@@ -1,5 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { InternalError } from '../errors.js';
 import { sha1, sha1File } from './hash.js';
 
@@ -26,7 +27,9 @@ export class DataStore {
 
   /** The `storage_root.root` value for this store. */
   get rootUrl(): string {
-    return `file://${this.root}${this.root.endsWith(sep) ? '' : sep}`;
+    // A real file URL (percent-encoded), so any folder name round-trips through fileURLToPath.
+    const url = pathToFileURL(this.root).href;
+    return url.endsWith('/') ? url : `${url}/`;
   }
 
   absolute(relPath: string): string {

@@ -48,12 +48,13 @@ export class RegistryClient {
   }
 
   private async call(method: Dispatcher.HttpMethod, url: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+    const headers = { ...this.headers(method !== 'GET'), ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
         method,
         dispatcher: this.dispatcher,
-        headers: { ...this.headers(method !== 'GET'), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
@@ -126,12 +127,13 @@ export class RegistryClient {
     if (r.status === 409) return false;
     if (r.status !== 201) throw new RemoteUnavailableError(`upload of ${sha1} refused with ${r.status}: ${describe(r.json)}`);
     const { url } = r.json as { url: string };
+    const headers = { ...this.headers(true), 'content-type': 'application/octet-stream', 'content-length': String(statSync(file).size) };
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
         method: 'PUT',
         dispatcher: this.dispatcher,
-        headers: { ...this.headers(true), 'content-type': 'application/octet-stream', 'content-length': String(statSync(file).size) },
+        headers,
         body: createReadStream(file, { highWaterMark: 1 << 20 }),
       });
     } catch (err) {

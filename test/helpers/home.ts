@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { exampleDir, fairfs } from './cli.js';
@@ -12,9 +12,21 @@ export interface TestHome {
   example: string;
 }
 
-/** A temp fairfs home with nothing registered. */
+const testDirs = new WeakMap<Test, string>();
+
+/** A fresh folder per call under the test's fixture dir (t.testdir() wipes it when called twice). */
+function freshDir(t: Test): string {
+  let base = testDirs.get(t);
+  if (!base) {
+    base = t.testdir({});
+    testDirs.set(t, base);
+  }
+  return mkdtempSync(join(base, 'h'));
+}
+
+/** A temp fairfs home with nothing registered; each call gets its own folder. */
 export function emptyHome(t: Test): TestHome {
-  const dir = t.testdir({});
+  const dir = freshDir(t);
   const home = join(dir, 'home');
   const example = join(dir, 'example');
   mkdirSync(example, { recursive: true });
