@@ -236,7 +236,16 @@ export function parseConfig(file: string, text: string, vars: VariableContext): 
     });
   }
 
-  if (!scrc && top.register !== undefined) config.register = v.sequence(top.register, ['register']);
+  if (!scrc && top.register !== undefined) {
+    config.register = v.sequence(top.register, ['register']).map((item, i) => {
+      const at = ['register', i];
+      const map = v.mapping(item, at, 'a register item');
+      // Template variables (e.g. ${{DATE}} in versions) apply inside register items too.
+      return Object.fromEntries(
+        Object.entries(map).map(([key, value]) => [key, typeof value === 'string' ? v.optionalString(value, [...at, key]) : value]),
+      );
+    });
+  }
   return config;
 }
 

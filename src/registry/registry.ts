@@ -318,6 +318,47 @@ export class Registry {
     return { dataProductId, objectId, componentIds };
   }
 
+  /** Record where an external object came from (FAIR external_object). */
+  addExternalObject(
+    dataProductId: number,
+    fields: {
+      identifier: string | null;
+      alternateIdentifier: string | null;
+      alternateIdentifierType: string | null;
+      title: string;
+      description: string | null;
+      releaseDate: string | null;
+      primary: boolean;
+      version: string;
+      originalStore: StoredFileRef | null;
+    },
+  ): void {
+    const originalStore = fields.originalStore ? this.ensureStorageLocation(fields.originalStore) : null;
+    this.stmt(
+      `INSERT INTO external_object (data_product, identifier, alternate_identifier, alternate_identifier_type, title, description,
+                                    release_date, original_store, primary_not_supplement, version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      dataProductId,
+      fields.identifier,
+      fields.alternateIdentifier,
+      fields.alternateIdentifierType,
+      fields.title,
+      fields.description,
+      fields.releaseDate,
+      originalStore,
+      fields.primary ? 1 : 0,
+      fields.version,
+    );
+  }
+
+  upsertNamespace(name: string, fullName: string | null, website: string | null): void {
+    this.stmt(
+      `INSERT INTO namespace (name, full_name, website) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET full_name = coalesce(excluded.full_name, full_name), website = coalesce(excluded.website, website)`,
+    ).run(name, fullName, website);
+  }
+
   /** Attach an issue (e.g. "did not parse") to components. */
   addIssue(severity: number, description: string, componentIds: number[]): void {
     const issue = Number(

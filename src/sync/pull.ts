@@ -68,7 +68,7 @@ export async function pull(opts: { registry: Registry; home: Home; config: RunCo
   const downloaded: { plan: Planned; file: string }[] = [];
   try {
     const plans: Planned[] = [];
-    for (const spec of config.reads) {
+    for (const spec of pullableReads(config, registry)) {
       const [ns] = await client.list('namespace', { name: spec.namespace });
       if (!ns) throw new MissingDataError(`namespace ${spec.namespace} is not on ${opts.remote.apiUrl}`, { hint: 'check the namespace in the config, or the remote' });
       const products = await client.list('data_product', { namespace: idOf(ns.url), name: spec.name });
@@ -133,6 +133,13 @@ export async function pull(opts: { registry: Registry; home: Home; config: RunCo
     await client.close();
   }
   return report;
+}
+
+/** Read items that need the remote: all but explicit versions already registered here. */
+export function pullableReads(config: RunConfig, registry: Registry): RunConfig['reads'] {
+  return config.reads.filter(
+    (r) => r.name.includes('*') || versionExpression(r.version) !== null || !registry.findProduct(r.namespace, r.name, r.version),
+  );
 }
 
 function chooseVersion(versions: Record_[], spec: string): Record_ | undefined {

@@ -182,3 +182,53 @@ t.test('writes need a valid token; anonymous pull works', async (t) => {
   const down = await fairfs(a.home, ['push', '--remote', 'http://127.0.0.1:9/api/'], { env: { FAIRFS_TOKEN: s.token } });
   t.equal(down.code, 69, 'unreachable remote: exit 69');
 });
+
+t.test('register: items fetch external objects from file:// and http(s) sources', async (t) => {
+  const b = await exampleHome(t);
+  const s = await startServer(t, b.home);
+  const a = emptyHome(t);
+  const population = join(a.example, 'data', 'population.csv');
+  const hash = sha1(readFileSync(population));
+  const config = join(a.dir, 'register.yaml');
+  writeFileSync(
+    config,
+    `run_metadata:
+  default_input_namespace: PHE
+register:
+  - namespace: PHE
+    full_name: Public Health Example
+    website: https://example.org/
+  - external_object: records/population
+    namespace_name: PHE
+    root: file://${join(a.example, 'data')}/
+    path: population.csv
+    title: Population by region
+    unique_name: population-by-region
+    file_type: csv
+    release_date: \${{DATETIME}}
+    version: "1.0.\${{DATE}}"
+    primary: True
+  - data_product: records/parameters
+    namespace_name: PHE
+    root: ${s.base}/data/
+    path: ${sha1(readFileSync(join(a.example, 'data', 'parameters.toml')))}
+    file_type: toml
+    version: 0.1.0
+`,
+  );
+  const r = await fairfs(a.home, ['pull', config]);
+  t.equal(r.code, 0, r.stderr);
+  const products = await fairfsJson<{ namespace: string; name: string; version: string; hash: string }[]>(a.home, ['ls']);
+  const pop = products.find((p) => p.name === 'records/population')!;
+  t.match(pop, { namespace: 'PHE', hash }, 'file:// source registered with its hash');
+  t.match(pop.version, /^1\.0\.\d{8}$/, 'template variables in register items');
+  t.ok(products.some((p) => p.name === 'records/parameters' && p.version === '0.1.0'), 'http source registered');
+  const db = new Database(join(a.home, 'registry.db'), { readonly: true });
+  const ext = db.prepare('SELECT title, alternate_identifier, alternate_identifier_type, version FROM external_object').all();
+  t.same(ext, [{ title: 'Population by region', alternate_identifier: 'population-by-region', alternate_identifier_type: 'unique_name', version: pop.version }]);
+  t.equal((db.prepare("SELECT full_name FROM namespace WHERE name = 'PHE'").get() as { full_name: string }).full_name, 'Public Health Example');
+  db.close();
+  const again = await fairfs(a.home, ['pull', config]);
+  t.equal(again.code, 0, again.stderr);
+  t.match(again.stderr, /already here: PHE:records\/population/, 'a second pull registers nothing new');
+});

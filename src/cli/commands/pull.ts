@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { readSettings } from '../../home.js';
-import { pull } from '../../sync/pull.js';
+import { pull, pullableReads } from '../../sync/pull.js';
+import { registerItems } from '../../sync/register.js';
 import { resolveRemote } from '../../sync/remotes.js';
 import { openHome, type GlobalOptions } from '../context.js';
 import { formatBytes, info } from '../output.js';
@@ -15,10 +16,20 @@ export default async function pullCommand(g: GlobalOptions, configFile: string, 
     gitBranch: null,
     gitTag: null,
   });
+  if (config.register.length) {
+    const r = await registerItems({ registry, home, config });
+    for (const p of r.registered) info(`registered ${p}`);
+    for (const p of r.skipped) info(`already here: ${p}`);
+  }
+  const explicitRemote = o.remote ?? config.remoteDataRegistryUrl;
+  const localAlready = config.reads.length - pullableReads(config, registry).length;
+  if (localAlready === config.reads.length && !explicitRemote) {
+    info(`fairfs: every read item of ${configFile} is already in the local registry`);
+    return 0;
+  }
   const remote = resolveRemote(home, o.remote, config.remoteDataRegistryUrl);
   const report = await pull({ registry, home, config, remote, ...(process.stderr.isTTY ? { onStep: (s: string) => info(`  ${s}`) } : {}) });
   for (const p of report.fetched) info(`pulled ${p}`);
-  for (const p of report.skipped) info(`already here: ${p}`);
-  info(`fairfs: pulled ${report.fetched.length} data product(s), ${formatBytes(report.bytes)}, from ${remote.apiUrl}; ${report.skipped.length} already present`);
+  info(`fairfs: pulled ${report.fetched.length} data product(s), ${formatBytes(report.bytes)}, from ${remote.apiUrl}; ${localAlready + report.skipped.length} already present`);
   return 0;
 }
