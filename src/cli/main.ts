@@ -40,13 +40,14 @@ export function buildProgram(): Command {
 
   program
     .command('mount')
-    .description('open a session (one code run) on DIR; daemonised unless -f')
-    .argument('<config>', 'config.yaml (FAIR user config or SCRC 2020 format)')
-    .argument('<dir>', 'the empty directory to mount the session on')
+    .description('open a session (one code run) on DIR; daemonised unless -f. `fairfs mount DIR --catalog` browses the registry')
+    .argument('<config>', 'config.yaml (FAIR user config or SCRC 2020 format); with --catalog, the directory')
+    .argument('[dir]', 'the empty directory to mount the session on')
     .option('-f, --foreground', 'stay in the foreground; finalise on SIGINT/SIGTERM')
     .option('--strict', 'refuse undeclared writes (EACCES)')
+    .option('--catalog', 'read-only mount of every data product in the local registry, no code run')
     .addOption(new Option('--notify-parent').hideHelp())
-    .action((config: string, dir: string, o, cmd: Command) =>
+    .action((config: string, dir: string | undefined, o, cmd: Command) =>
       run(() => import('./commands/mount.js'), globals(cmd), config, dir, o),
     );
 

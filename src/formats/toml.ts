@@ -1,4 +1,4 @@
-import { parse, TomlError } from 'smol-toml';
+import { parse, stringify, TomlError } from 'smol-toml';
 
 export interface ComponentSpec {
   name: string;
@@ -7,28 +7,43 @@ export interface ComponentSpec {
 
 export type ComponentParse = { ok: true; components: ComponentSpec[] } | { ok: false; error: string };
 
+type Table = Record<string, unknown>;
+
+function parseTables(text: string): { ok: true; doc: Table } | { ok: false; error: string } {
+  try {
+    return { ok: true, doc: parse(text) as Table };
+  } catch (err) {
+    const where = err instanceof TomlError ? ` at line ${err.line}, column ${err.column}` : '';
+    return { ok: false, error: `does not parse as TOML${where}: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
+const isTable = (value: unknown): value is Table =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
+
 /**
  * Components of a TOML parameter file (DESIGN §8): every top-level table is one,
  * described by its `type` (point-estimate, distribution, samples). Pure.
  */
 export function tomlComponents(text: string): ComponentParse {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parse(text) as Record<string, unknown>;
-  } catch (err) {
-    const where = err instanceof TomlError ? ` at line ${err.line}, column ${err.column}` : '';
-    return { ok: false, error: `does not parse as TOML${where}: ${(err as Error).message.split('\n')[0]}` };
-  }
+  const parsed = parseTables(text);
+  if (!parsed.ok) return parsed;
   const components: ComponentSpec[] = [];
-  for (const [name, value] of Object.entries(doc)) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Date) continue;
-    const table = value as Record<string, unknown>;
-    components.push({ name, description: describe(table) });
+  for (const [name, value] of Object.entries(parsed.doc)) {
+    if (isTable(value)) components.push({ name, description: describe(value) });
   }
   return { ok: true, components };
 }
 
-function describe(table: Record<string, unknown>): string | null {
+/** One component as a small TOML file of its own (what the catalog shows). */
+export function tomlComponentText(text: string, component: string): string | null {
+  const parsed = parseTables(text);
+  if (!parsed.ok) return null;
+  const table = parsed.doc[component];
+  return isTable(table) ? `${stringify({ [component]: table })}\n` : null;
+}
+
+function describe(table: Table): string | null {
   const type = typeof table.type === 'string' ? table.type : null;
   if (type === 'distribution' && typeof table.distribution === 'string') return `distribution: ${table.distribution}`;
   return type;

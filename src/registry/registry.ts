@@ -226,6 +226,15 @@ export class Registry {
     return this.stmt(`${PRODUCT_SELECT} ORDER BY ns.name, dp.name, dp.id`).all() as ProductRecord[];
   }
 
+  /** The component of a data product's object by name (`whole_object` for whole files). */
+  componentIdFor(dataProductId: number, component: string): number | undefined {
+    return (
+      this.stmt(
+        'SELECT oc.id FROM object_component oc JOIN data_product dp ON dp.object = oc.object WHERE dp.id = ? AND oc.name = ?',
+      ).get(dataProductId, component) as { id: number } | undefined
+    )?.id;
+  }
+
   components(objectId: number): { id: number; name: string; wholeObject: boolean }[] {
     const rows = this.stmt(
       `SELECT id, name, whole_object AS w FROM object_component WHERE object = ? ORDER BY whole_object DESC, name`,

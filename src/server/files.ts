@@ -51,16 +51,8 @@ export class FileService {
     const tmp = join(this.uploads, `.tmp-${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha1');
     try {
-      await pipeline(
-        req,
-        async function* (source) {
-          for await (const chunk of source) {
-            hash.update(chunk as Buffer);
-            yield chunk;
-          }
-        },
-        createWriteStream(tmp),
-      );
+      req.on('data', (chunk: Buffer) => hash.update(chunk));
+      await pipeline(req, createWriteStream(tmp, { highWaterMark: 4 << 20 }));
       const actual = hash.digest('hex');
       if (actual !== sha1) throw detail(400, `the uploaded bytes hash to ${actual}, not ${sha1}`);
       chmodSync(tmp, 0o444);
@@ -74,6 +66,6 @@ export class FileService {
     const file = this.locate(sha1);
     if (!file) throw detail(404, `no file with hash ${sha1}`);
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': statSync(file).size });
-    await pipeline(createReadStream(file), res);
+    await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), res);
   }
 }

@@ -126,15 +126,15 @@ export async function finaliseSession(session: Session, outcome: RunOutcome): Pr
   return { runId, status: outcome.status, outputs, quarantined: null, warnings: plan.warnings };
 }
 
-/** Whole-object components of every input the run opened successfully. */
+/** The components the run opened: declared inputs (whole objects) and anything read from `.fair/catalog/`. */
 function inputsUsed(session: Session): number[] {
-  const opened = new Set(
-    session.registry
-      .accesses(session.runId)
-      .filter((a) => a.op === 'open' && a.outcome === 'ok' && a.dataProduct !== null)
-      .map((a) => a.dataProduct!),
-  );
-  return session.working.reads.filter((r) => opened.has(r.dataProductId)).map((r) => r.wholeComponentId);
+  const ids = new Set<number>();
+  for (const a of session.registry.accesses(session.runId)) {
+    if (a.op !== 'open' || a.outcome !== 'ok' || a.dataProduct === null) continue;
+    const id = session.registry.componentIdFor(a.dataProduct, a.component ?? 'whole_object');
+    if (id !== undefined) ids.add(id);
+  }
+  return [...ids];
 }
 
 interface ScriptFile {

@@ -10,6 +10,7 @@ import { Registry, type SessionRecord } from '../registry/registry.js';
 import { sha1 } from '../store/hash.js';
 import { DataStore } from '../store/store.js';
 import { gitInfo, type GitInfo } from './git.js';
+import { Catalog } from './catalog.js';
 import { AccessRecorder } from './recorder.js';
 import { SessionVfs } from './vfs.js';
 
@@ -100,6 +101,7 @@ export class Session {
       working,
       stagingDir,
       recorder,
+      catalog: new Catalog(registry),
       control: {
         run: () => `${runId}\n`,
         status: () => `${registry.getSession(runId)?.status ?? 'running'}\n`,

@@ -1,19 +1,14 @@
-import {
-  closeSync,
-  fstatSync,
-  ftruncateSync,
-  openSync,
-  readSync,
-  rmSync,
-  statfsSync,
-  truncateSync,
-  writeSync,
-} from 'node:fs';
+import { fstatSync, ftruncateSync, openSync, rmSync, statfsSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MountRefusal } from '../errors.js';
 import type { ResolvedRead, ResolvedWrite, WorkingConfig } from '../config/resolve.js';
+import type { Catalog } from './catalog.js';
+import { closeCatalog, readCatalog } from './catalog.js';
 import type { AccessRecorder } from './recorder.js';
+import { makeStat, S_IFDIR, S_IFREG, type FileStat } from './stat.js';
 import { StreamHash } from './stream-hash.js';
+
+export type { FileStat };
 
 /*
  * The platform-neutral session filesystem (rclone's `vfs/` idea): a tree of
@@ -22,19 +17,6 @@ import { StreamHash } from './stream-hash.js';
  * store and staging), never the mount, so the FUSE adapter can call it from the
  * JS thread. Refusals throw MountRefusal with an errno and a logged reason.
  */
-
-export interface FileStat {
-  mode: number;
-  size: number;
-  mtime: Date;
-  atime: Date;
-  ctime: Date;
-  nlink: number;
-  uid: number;
-  gid: number;
-  blksize: number;
-  blocks: number;
-}
 
 export interface StatFs {
   bsize: number;
@@ -77,20 +59,22 @@ interface VirtualNode {
 type Node = DirNode | InputNode | OutputNode | VirtualNode;
 
 interface Handle {
-  node: Node;
+  node: Node | null;
   path: string;
   fd: number | null;
   data: Buffer | null;
   writable: boolean;
   bytesRead: number;
   bytesWritten: number;
+  /** What a `.fair/catalog/` read logs at close. */
+  catalog?: { dataProduct: number; component: string };
 }
+
+const CATALOG = '/.fair/catalog';
 
 const O_ACCMODE = 0o3;
 const O_RDONLY = 0o0;
 const O_TRUNC = 0o1000;
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
 /** How long a rendered `.fair/` file is reused, so getattr's size and read agree. */
 const SNAPSHOT_MS = 1000;
 
@@ -99,6 +83,8 @@ export interface SessionVfsOptions {
   stagingDir: string;
   recorder: AccessRecorder;
   control: Record<string, () => string>;
+  /** The whole local registry, browsable (and logged as inputs) under `.fair/catalog/`. */
+  catalog?: Catalog;
 }
 
 export class SessionVfs {
@@ -107,14 +93,15 @@ export class SessionVfs {
   private nextHandle = 1;
   private nextStaging = 1;
   private readonly loggedInputs = new Set<number>();
-  private readonly uid = process.getuid?.() ?? 0;
-  private readonly gid = process.getgid?.() ?? 0;
   private readonly started = new Date();
   private readonly working: WorkingConfig;
   private readonly stagingDir: string;
   private readonly recorder: AccessRecorder;
+  private readonly catalog: Catalog | null;
+  private readonly loggedCatalog = new Set<string>();
 
   constructor(opts: SessionVfsOptions) {
+    this.catalog = opts.catalog ?? null;
     this.working = opts.working;
     this.stagingDir = opts.stagingDir;
     this.recorder = opts.recorder;
@@ -135,11 +122,21 @@ export class SessionVfs {
     for (const [name, render] of Object.entries(opts.control)) {
       fair.children.set(name, { kind: 'virtual', render: () => Buffer.from(render()), snapshot: null });
     }
+    if (this.catalog) fair.children.set('catalog', this.dir(true));
+  }
+
+  /** The catalog-relative path when `path` lies under `.fair/catalog`, else null. */
+  private inCatalog(path: string): string | null {
+    if (!this.catalog) return null;
+    if (path === CATALOG) return '';
+    return path.startsWith(`${CATALOG}/`) ? path.slice(CATALOG.length) : null;
   }
 
   // ---- queries -------------------------------------------------------------
 
   getattr(path: string): FileStat {
+    const sub = this.inCatalog(path);
+    if (sub !== null) return this.catalog!.getattr(sub);
     const node = this.lookup(path);
     switch (node.kind) {
       case 'dir':
@@ -154,14 +151,28 @@ export class SessionVfs {
   }
 
   readdir(path: string): string[] {
+    const sub = this.inCatalog(path);
+    if (sub !== null) return this.catalog!.readdir(sub);
     const node = this.lookup(path);
     if (node.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path} is not a directory`);
     return [...node.children.keys()];
   }
 
+  readlink(path: string): string {
+    const sub = this.inCatalog(path);
+    if (sub === null) throw new MountRefusal('EINVAL', `${path} is not a symlink`);
+    return this.catalog!.readlink(sub);
+  }
+
   access(path: string, mode: number): void {
-    const node = this.lookup(path);
     const W_OK = 2;
+    const sub = this.inCatalog(path);
+    if (sub !== null) {
+      this.catalog!.getattr(sub);
+      if (mode & W_OK) throw new MountRefusal('EACCES', `${path} is read-only`);
+      return;
+    }
+    const node = this.lookup(path);
     if (mode & W_OK && (node.kind === 'input' || node.kind === 'virtual' || (node.kind === 'dir' && node.control))) {
       throw new MountRefusal('EACCES', `${path} is read-only`);
     }
@@ -203,8 +214,10 @@ export class SessionVfs {
   // ---- opening and I/O -------------------------------------------------------
 
   open(path: string, flags: number): number {
-    const node = this.lookup(path);
     const writing = (flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0;
+    const sub = this.inCatalog(path);
+    if (sub !== null) return this.openCatalog(path, sub, writing);
+    const node = this.lookup(path);
     switch (node.kind) {
       case 'dir':
         throw new MountRefusal('EISDIR', `${path} is a directory`);
@@ -239,6 +252,24 @@ export class SessionVfs {
     }
   }
 
+  /** Reading the catalog inside a session makes that product (component) an input of the run. */
+  private openCatalog(path: string, sub: string, writing: boolean): number {
+    if (writing) this.refuse('open', path, 'EACCES', 'the catalog is read-only');
+    const opened = this.catalog!.open(sub);
+    const key = `${opened.product.id}#${opened.component}`;
+    const first = !this.loggedCatalog.has(key);
+    this.loggedCatalog.add(key);
+    this.recorder.record({ op: 'open', path, dataProduct: opened.product.id, component: opened.component, hash: first ? opened.product.hash : null });
+    return this.addHandle({
+      node: null,
+      path,
+      fd: opened.fd,
+      data: opened.data,
+      writable: false,
+      catalog: { dataProduct: opened.product.id, component: opened.component },
+    });
+  }
+
   create(path: string): number {
     const { parent, name } = this.parentOf(path);
     if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
@@ -256,12 +287,7 @@ export class SessionVfs {
   read(fh: number, buffer: Buffer, length: number, position: number): number {
     const handle = this.handle(fh);
     let n: number;
-    if (handle.data) {
-      n = Math.max(0, Math.min(length, handle.data.length - position));
-      if (n > 0) handle.data.copy(buffer, 0, position, position + n);
-    } else {
-      n = readSync(handle.fd!, buffer, 0, length, position);
-    }
+    n = readCatalog(handle, buffer, length, position);
     handle.bytesRead += n;
     return n;
   }
@@ -269,7 +295,7 @@ export class SessionVfs {
   write(fh: number, buffer: Buffer, length: number, position: number): number {
     const handle = this.handle(fh);
     const node = handle.node;
-    if (node.kind !== 'output' || !handle.writable) throw new MountRefusal('EBADF', `${handle.path} is not open for writing`);
+    if (node?.kind !== 'output' || !handle.writable) throw new MountRefusal('EBADF', `${handle.path} is not open for writing`);
     const n = writeSync(handle.fd!, buffer, 0, length, position);
     node.hash.wrote(position, buffer.subarray(0, n));
     node.size = Math.max(node.size, position + n);
@@ -282,9 +308,11 @@ export class SessionVfs {
     const handle = this.handles.get(fh);
     if (!handle) return;
     this.handles.delete(fh);
-    if (handle.fd !== null) closeSync(handle.fd);
+    closeCatalog(handle);
     const node = handle.node;
-    if (node.kind === 'input' && handle.bytesRead > 0) {
+    if (handle.catalog && handle.bytesRead > 0) {
+      this.recorder.record({ op: 'read', path: handle.path, ...handle.catalog, bytes: handle.bytesRead });
+    } else if (node?.kind === 'input' && handle.bytesRead > 0) {
       this.recorder.record({
         op: 'read',
         path: handle.path,
@@ -292,7 +320,7 @@ export class SessionVfs {
         component: 'whole_object',
         bytes: handle.bytesRead,
       });
-    } else if (node.kind === 'output') {
+    } else if (node?.kind === 'output') {
       node.openHandles--;
       if (handle.bytesWritten > 0) this.recorder.record({ op: 'write', path: handle.path, bytes: handle.bytesWritten });
       if (handle.bytesRead > 0) this.recorder.record({ op: 'read', path: handle.path, bytes: handle.bytesRead });
@@ -307,7 +335,7 @@ export class SessionVfs {
 
   ftruncate(fh: number, size: number): void {
     const handle = this.handle(fh);
-    if (handle.node.kind !== 'output') this.refuseChange('truncate', handle.path, handle.node);
+    if (handle.node?.kind !== 'output') this.refuse('truncate', handle.path, 'EACCES', `${handle.path} is read-only`);
     const node = handle.node as OutputNode;
     ftruncateSync(handle.fd!, size);
     node.hash.truncated(size);
@@ -396,18 +424,7 @@ export class SessionVfs {
   }
 
   private stat(mode: number, size: number, mtime: Date, nlink = 1, ctime = mtime): FileStat {
-    return {
-      mode,
-      size,
-      mtime,
-      atime: mtime,
-      ctime,
-      nlink,
-      uid: this.uid,
-      gid: this.gid,
-      blksize: 4096,
-      blocks: Math.ceil(size / 512),
-    };
+    return makeStat(mode, size, mtime, nlink, ctime);
   }
 
   private render(node: VirtualNode): Buffer {

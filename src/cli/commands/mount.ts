@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { asFairfsError, MountError } from '../../errors.js';
+import { asFairfsError, MountError, UsageError } from '../../errors.js';
+import type { Home } from '../../home.js';
+import { serveCatalog } from '../../mount/catalog-mount.js';
+import type { Registry } from '../../registry/registry.js';
 import { fromWire, type ControlReply } from '../../mount/control.js';
 import { MountedSession } from '../../mount/session-mount.js';
 import { discardSession, Session } from '../../session/session.js';
@@ -12,17 +15,23 @@ import { printFinaliseReport } from '../report.js';
 interface MountOptions {
   foreground?: boolean;
   strict?: boolean;
+  catalog?: boolean;
   notifyParent?: boolean;
 }
 
 type DaemonMessage = { type: 'ready'; runId: string } | { type: 'error'; error: Extract<ControlReply, { ok: false }>['error'] };
 
-export default async function mount(g: GlobalOptions, config: string, dir: string, o: MountOptions): Promise<number> {
+export default async function mount(g: GlobalOptions, configOrDir: string, dirArg: string | undefined, o: MountOptions): Promise<number> {
+  if (o.catalog && dirArg) throw new UsageError('a catalog mount takes no config', { hint: 'fairfs mount DIR --catalog' });
+  if (!o.catalog && !dirArg) throw new UsageError('missing the directory to mount on', { hint: 'fairfs mount CONFIG DIR (or fairfs mount DIR --catalog)' });
+  const config = o.catalog ? null : configOrDir;
+  const dir = o.catalog ? configOrDir : dirArg!;
   const mountpoint = resolve(dir);
   if (!o.foreground) return daemonize(g, config, mountpoint, o);
 
   const notify = o.notifyParent && process.send ? (msg: DaemonMessage) => process.send!(msg) : null;
   const { home, registry } = openHome(g);
+  if (config === null) return catalogMount(home, registry, mountpoint, notify);
   let session: Session | undefined;
   let mounted: MountedSession;
   let finished!: () => void;
@@ -67,8 +76,25 @@ export default async function mount(g: GlobalOptions, config: string, dir: strin
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
+async function catalogMount(home: Home, registry: Registry, mountpoint: string, notify: ((msg: DaemonMessage) => void) | null): Promise<number> {
+  let served: Awaited<ReturnType<typeof serveCatalog>>;
+  try {
+    mkdirSync(mountpoint, { recursive: true });
+    served = await serveCatalog(registry, mountpoint, home.dataStore);
+  } catch (err) {
+    const e = asFairfsError(err);
+    notify?.({ type: 'error', error: { name: e.name, message: e.message, exitCode: e.exitCode, errno: e.errno, ...(e.hint ? { hint: e.hint } : {}) } });
+    throw err;
+  }
+  info(`fairfs: catalog of ${home.root} mounted on ${mountpoint} (read-only)`);
+  notify?.({ type: 'ready', runId: 'catalog' });
+  if (notify) process.disconnect?.();
+  await served.done;
+  return 0;
+}
+
 /** Start the same command in the foreground as a detached daemon and wait until it serves. */
-function daemonize(g: GlobalOptions, config: string, mountpoint: string, o: MountOptions): Promise<number> {
+function daemonize(g: GlobalOptions, config: string | null, mountpoint: string, o: MountOptions): Promise<number> {
   const { home } = openHome(g);
   const logFile = join(home.logDir, `mount-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`);
   const log = openSync(logFile, 'a');
@@ -78,8 +104,7 @@ function daemonize(g: GlobalOptions, config: string, mountpoint: string, o: Moun
     home.root,
     ...(g.debug ? ['--debug'] : []),
     'mount',
-    config,
-    mountpoint,
+    ...(config === null ? [mountpoint, '--catalog'] : [config, mountpoint]),
     '--foreground',
     '--notify-parent',
     ...(o.strict ? ['--strict'] : []),
@@ -88,7 +113,7 @@ function daemonize(g: GlobalOptions, config: string, mountpoint: string, o: Moun
   return new Promise((resolvePromise, reject) => {
     child.once('message', (msg: DaemonMessage) => {
       if (msg.type === 'ready') {
-        info(`fairfs: run ${msg.runId} mounted on ${mountpoint} (daemon pid ${child.pid}, log ${logFile})`);
+        info(`fairfs: ${config === null ? 'catalog' : `run ${msg.runId}`} mounted on ${mountpoint} (daemon pid ${child.pid}, log ${logFile})`);
         info(`fairfs: finish with \`fairfs unmount ${mountpoint}\``);
         child.disconnect();
         child.unref();

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { InternalError, MissingDataError } from '../../errors.js';
 import { fromWire, sendControl } from '../../mount/control.js';
-import { isMounted } from '../../mount/fusermount.js';
+import { CATALOG_SUBTYPE } from '../../mount/catalog-mount.js';
+import { fuseMounts, fusermountUnmount, isMounted } from '../../mount/fusermount.js';
+import { info } from '../output.js';
 import { recoverStale } from '../../mount/recover.js';
 import type { FinaliseReport } from '../../session/finalise.js';
 import { openHome, type GlobalOptions } from '../context.js';
@@ -11,6 +13,12 @@ export default async function unmount(g: GlobalOptions, dir: string, o: { abort?
   const mountpoint = resolve(dir);
   const { home, registry } = openHome(g);
   const session = registry.listSessions('running').find((s) => s.mountpoint === mountpoint);
+  if (!session && fuseMounts().some((m) => m.mountpoint === mountpoint && m.fstype === `fuse.${CATALOG_SUBTYPE}`)) {
+    // A catalog mount has no run to finalise; its daemon exits once the mount is gone.
+    await fusermountUnmount(mountpoint, false);
+    info(`fairfs: catalog unmounted from ${mountpoint}`);
+    return 0;
+  }
   if (!session) {
     throw new MissingDataError(`no running fairfs session is mounted on ${mountpoint}`, {
       hint: isMounted(mountpoint) ? 'the mount has no live session: run `fairfs recover` to remove it' : 'list runs with `fairfs runs`',
