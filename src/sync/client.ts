@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { InternalError, PermissionError, RemoteUnavailableError } from '../errors.js';
+import type { TransferProgress } from './progress.js';
 
 export type Record_ = Record<string, unknown> & { url: string };
 
@@ -122,22 +123,25 @@ export class RegistryClient {
   }
 
   /** Upload a file by hash; false when the remote already had it. */
-  async upload(sha1: string, file: string): Promise<boolean> {
+  async upload(sha1: string, file: string, progress?: TransferProgress): Promise<boolean> {
     const r = await this.call('POST', `${this.apiUrl}data/${sha1}`);
     if (r.status === 409) return false;
     if (r.status !== 201) throw new RemoteUnavailableError(`upload of ${sha1} refused with ${r.status}: ${describe(r.json)}`);
     const { url } = r.json as { url: string };
-    const headers = { ...this.headers(true), 'content-type': 'application/octet-stream', 'content-length': String(statSync(file).size) };
+    const size = statSync(file).size;
+    const headers = { ...this.headers(true), 'content-type': 'application/octet-stream', 'content-length': String(size) };
+    const body = createReadStream(file, { highWaterMark: 1 << 20 });
+    if (progress) {
+      progress.start(`upload ${sha1.slice(0, 12)}`, size);
+      body.on('data', (chunk) => progress.advance(chunk.length));
+    }
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(url, {
-        method: 'PUT',
-        dispatcher: this.dispatcher,
-        headers,
-        body: createReadStream(file, { highWaterMark: 1 << 20 }),
-      });
+      res = await request(url, { method: 'PUT', dispatcher: this.dispatcher, headers, body });
     } catch (err) {
       throw new RemoteUnavailableError(`upload of ${sha1} to ${url} failed: ${(err as Error).message}`, { cause: err });
+    } finally {
+      progress?.stop();
     }
     const text = await res.body.text();
     if (res.statusCode === 409) return false;
@@ -146,7 +150,7 @@ export class RegistryClient {
   }
 
   /** Stream a URL to `dest`, returning the SHA-1 of what arrived. */
-  async download(url: string, dest: string): Promise<string> {
+  async download(url: string, dest: string, progress?: TransferProgress, label = 'download'): Promise<string> {
     const hash = createHash('sha1');
     let res: Dispatcher.ResponseData;
     try {
@@ -160,11 +164,17 @@ export class RegistryClient {
     }
     try {
       // A 'data' listener beside the pipe hashes each chunk as it passes, with no extra stream stage.
-      res.body.on('data', (chunk: Buffer) => hash.update(chunk));
+      progress?.start(label, Number(res.headers['content-length'] ?? 0));
+      res.body.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        progress?.advance(chunk.length);
+      });
       await pipeline(res.body, createWriteStream(dest, { highWaterMark: 4 << 20 }));
     } catch (err) {
       rmSync(dest, { force: true });
       throw new RemoteUnavailableError(`download of ${url} broke off: ${(err as Error).message}`, { cause: err });
+    } finally {
+      progress?.stop();
     }
     return hash.digest('hex');
   }

@@ -9,6 +9,7 @@ import type { Home } from '../home.js';
 import type { Registry } from '../registry/registry.js';
 import { DataStore, type StoredFile } from '../store/store.js';
 import { idOf, RegistryClient, type Record_ } from './client.js';
+import type { TransferProgress } from './progress.js';
 import type { Remote } from './remotes.js';
 
 export interface PullReport {
@@ -60,7 +61,13 @@ export function downloadUrl(root: string, path: string, hash: string, remoteBase
  * file is downloaded and verified first; then everything is registered in one
  * transaction, so a bad file registers nothing.
  */
-export async function pull(opts: { registry: Registry; home: Home; config: RunConfig; remote: Remote; onStep?: (s: string) => void }): Promise<PullReport> {
+export async function pull(opts: {
+  registry: Registry;
+  home: Home;
+  config: RunConfig;
+  remote: Remote;
+  progress?: TransferProgress;
+}): Promise<PullReport> {
   const { registry, config } = opts;
   const client = new RegistryClient(opts.remote.apiUrl, opts.remote.token);
   const report: PullReport = { fetched: [], skipped: [], bytes: 0 };
@@ -91,14 +98,13 @@ export async function pull(opts: { registry: Registry; home: Home; config: RunCo
     mkdirSync(staging, { recursive: true });
     for (const p of plans) {
       const file = join(staging, `${downloaded.length}`);
-      const actual = await client.download(p.url, file);
+      const actual = await client.download(p.url, file, opts.progress, p.label);
       if (actual !== p.hash) {
         throw new RemoteDataError(`${p.label}: the downloaded file hashes to ${actual}, the registry says ${p.hash}`, {
           hint: 'nothing was registered; the remote copy is damaged or was replaced: tell its maintainers',
         });
       }
       downloaded.push({ plan: p, file });
-      opts.onStep?.(`downloaded ${p.label}`);
     }
     const store = new DataStore(opts.home.dataStore);
     const stored: { p: Planned; file: StoredFile }[] = [];

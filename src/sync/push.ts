@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DataConflictError, UsageError } from '../errors.js';
 import type { Registry, SessionRecord } from '../registry/registry.js';
 import { idOf, RegistryClient, type Record_ } from './client.js';
+import type { TransferProgress } from './progress.js';
 import type { Remote } from './remotes.js';
 
 export interface PushedRun {
@@ -24,7 +25,7 @@ export interface PushOptions {
   remote: Remote;
   runs?: string[];
   dryRun?: boolean;
-  onStep?: (step: string) => void;
+  progress?: TransferProgress;
 }
 
 /** Which completed runs a push sends: those named, else every one not yet pushed there. */
@@ -51,7 +52,7 @@ export async function push(opts: PushOptions): Promise<PushReport> {
   if (opts.dryRun || runs.length === 0) return report;
   const client = new RegistryClient(opts.remote.apiUrl, opts.remote.token);
   try {
-    const pusher = new Pusher(opts.registry, client, opts.remote.apiUrl, report, opts.onStep ?? (() => {}));
+    const pusher = new Pusher(opts.registry, client, opts.remote.apiUrl, report, opts.progress);
     for (const [i, run] of runs.entries()) report.runs[i]!.url = await pusher.codeRun(run);
   } finally {
     await client.close();
@@ -68,7 +69,7 @@ class Pusher {
     private readonly client: RegistryClient,
     private readonly remote: string,
     private readonly report: PushReport,
-    private readonly onStep: (step: string) => void,
+    private readonly progress: TransferProgress | undefined,
   ) {}
 
   /** post-else-get once per distinct value within this push (namespaces, roots, file types). */
@@ -135,7 +136,6 @@ class Pusher {
         });
       }
     }
-    this.onStep(`object ${d.dataProducts[0] ? `${d.dataProducts[0].namespace}:${d.dataProducts[0].name}@${d.dataProducts[0].version}` : d.uuid}`);
     return objectUrl;
   }
 
@@ -147,7 +147,7 @@ class Pusher {
     const localFile = root.startsWith('file://') ? join(fileURLToPath(root), path) : null;
     if (localFile && d.public && existsSync(localFile)) {
       if (!this.byValue.has(`upload ${d.hash}`)) {
-        const uploading = this.client.upload(d.hash, localFile).then((uploaded) => {
+        const uploading = this.client.upload(d.hash, localFile, this.progress).then((uploaded) => {
           if (uploaded) this.report.uploaded++;
           return d.hash!;
         });
@@ -197,7 +197,6 @@ class Pusher {
       await this.client.patch(record.url, { inputs: inputsUnion, outputs: outputsUnion });
     }
     this.registry.journal(this.remote, 'push', `code_run ${run.runId}`);
-    this.onStep(`code run ${run.runId}`);
     return record.url;
   }
 }

@@ -6,6 +6,7 @@ import { registerItems } from '../../sync/register.js';
 import { resolveRemote } from '../../sync/remotes.js';
 import { openHome, type GlobalOptions } from '../context.js';
 import { formatBytes, info } from '../output.js';
+import { terminalProgress } from '../progress.js';
 
 export default async function pullCommand(g: GlobalOptions, configFile: string, o: { remote?: string }): Promise<number> {
   const { home, registry } = openHome(g);
@@ -28,7 +29,8 @@ export default async function pullCommand(g: GlobalOptions, configFile: string, 
     return 0;
   }
   const remote = resolveRemote(home, o.remote, config.remoteDataRegistryUrl);
-  const report = await pull({ registry, home, config, remote, ...(process.stderr.isTTY ? { onStep: (s: string) => info(`  ${s}`) } : {}) });
+  const progress = terminalProgress();
+  const report = await pull({ registry, home, config, remote, ...(progress ? { progress } : {}) });
   for (const p of report.fetched) info(`pulled ${p}`);
   info(`fairfs: pulled ${report.fetched.length} data product(s), ${formatBytes(report.bytes)}, from ${remote.apiUrl}; ${localAlready + report.skipped.length} already present`);
   return 0;

@@ -2,16 +2,18 @@ import { push } from '../../sync/push.js';
 import { resolveRemote } from '../../sync/remotes.js';
 import { openHome, type GlobalOptions } from '../context.js';
 import { info } from '../output.js';
+import { terminalProgress } from '../progress.js';
 
 export default async function pushCommand(g: GlobalOptions, runs: string[], o: { remote?: string; dryRun?: boolean }): Promise<number> {
   const { home, registry } = openHome(g);
   const remote = resolveRemote(home, o.remote, null);
+  const progress = terminalProgress();
   const report = await push({
     registry,
     remote,
     runs,
     dryRun: o.dryRun ?? false,
-    ...(process.stderr.isTTY ? { onStep: (s: string) => info(`  pushed ${s}`) } : {}),
+    ...(progress ? { progress } : {}),
   });
   if (o.dryRun) {
     for (const r of report.runs) info(`would push run ${r.runId}`);
