@@ -4,6 +4,7 @@
 // Prints wall times and ratios. Run with `npm run bench` (needs root for bindfs
 // only if /dev/fuse is restricted). Options: --quick (smaller sizes).
 import { spawn } from 'node:child_process';
+import { median, run, timed } from './lib.mjs';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,31 +18,6 @@ const BIG_MB = quick ? 128 : 1024;
 const SMALL_FILES = quick ? 500 : 2000;
 const STAT_ENTRIES = quick ? 2000 : 10000;
 const MODEL_RUNS = quick ? 5 : 15;
-
-function run(cmd, args, opts = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`))));
-  });
-}
-
-async function timed(fn) {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-async function median(reps, fn) {
-  const times = [];
-  for (let i = 0; i < reps; i++) times.push(await timed(fn));
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 const mounted = (mnt) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === mnt);
 async function waitMounted(mnt) {

@@ -3,8 +3,9 @@
 // loopback, and of many small products, between two fairfs homes on this
 // machine (one serving with `fairfs registry serve`). Options: --quick.
 import { spawn } from 'node:child_process';
+import { run, timed } from './lib.mjs';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createReadStream } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,24 +16,6 @@ const quick = process.argv.includes('--quick');
 const BIG_MB = quick ? 128 : 1024;
 const SMALL = quick ? 200 : 1000;
 
-function run(cmd, args, opts = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`))));
-  });
-}
-async function timed(fn) {
-  // Flush dirty pages first, so no step pays for the writeback of the one before.
-  await run('sync', []);
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
 async function sha1(file) {
   const h = createHash('sha1');
   for await (const c of createReadStream(file)) h.update(c);

@@ -143,65 +143,63 @@ export function parseConfig(file: string, text: string, vars: VariableContext): 
     return v.fail(at, `no namespace for this ${which}`, `add \`namespace:\` to the item or \`default_${which}_namespace:\` to run_metadata`);
   };
 
+  /**
+   * What read and write items share, in either format: alias, namespace,
+   * registry name and version spec, plus the `use:` block for the rest.
+   */
+  const itemCore = (raw: unknown, at: KeyPath, which: 'input' | 'output', itemKeys: string[], useKeys: string[]) => {
+    const item = v.mapping(raw, at, which === 'input' ? 'a read item' : 'a write item');
+    const defaultNamespace = which === 'input' ? defaultInputNamespace : defaultOutputNamespace;
+    const defaultVersion = which === 'input' ? defaultReadVersion : defaultWriteVersion;
+    const use = (from: Mapping, keys: readonly string[]): Mapping => {
+      const block = from.use === undefined ? {} : v.mapping(from.use, [...at, 'use'], 'use');
+      v.keys(block, [...at, 'use'], keys);
+      return block;
+    };
+    // SCRC 2020 items say `where:` (what the model asks for) and `use:` (what it gets).
+    v.keys(item, at, scrc ? ['where', 'use'] : itemKeys);
+    const where = scrc ? v.mapping(item.where, [...at, 'where'], 'where') : item;
+    if (scrc) v.keys(where, [...at, 'where'], SCRC_WHERE_KEYS);
+    const u = use(item, scrc ? SCRC_USE_KEYS : useKeys);
+    const alias = v.string(where.data_product, [...at, ...(scrc ? ['where'] : []), 'data_product']);
+    const namespaceAt = scrc || u.namespace !== undefined ? [...at, 'use', 'namespace'] : [...at, 'namespace'];
+    const version = u.version ?? where.version;
+    const versionAt = scrc || u.version !== undefined ? [...at, 'use', 'version'] : [...at, 'version'];
+    return {
+      item,
+      use: u,
+      alias,
+      namespace: needNamespace(v.optionalString(u.namespace ?? where.namespace, namespaceAt) ?? defaultNamespace, at, which),
+      name: v.optionalString(u.data_product, [...at, 'use', 'data_product']) ?? alias,
+      version: version === undefined ? defaultVersion : v.version(version, versionAt),
+    };
+  };
+
   for (const [i, raw] of v.sequence(top.read, ['read']).entries()) {
     const at = ['read', i];
-    const item = v.mapping(raw, at, 'a read item');
-    if (scrc) {
-      v.keys(item, at, ['where', 'use']);
-      const where = v.mapping(item.where, [...at, 'where'], 'where');
-      v.keys(where, [...at, 'where'], SCRC_WHERE_KEYS);
-      const use = item.use === undefined ? {} : v.mapping(item.use, [...at, 'use'], 'use');
-      v.keys(use, [...at, 'use'], SCRC_USE_KEYS);
-      const alias = v.string(where.data_product, [...at, 'where', 'data_product']);
-      config.reads.push({
-        alias,
-        namespace: needNamespace(v.optionalString(use.namespace ?? where.namespace, [...at, 'use', 'namespace']) ?? defaultInputNamespace, at, 'input'),
-        name: v.optionalString(use.data_product, [...at, 'use', 'data_product']) ?? alias,
-        version: use.version ?? where.version ? v.version(use.version ?? where.version, [...at, 'use', 'version']) : defaultReadVersion,
-        path: v.optionalString(use.filename, [...at, 'use', 'filename']),
-        description: null,
-        at,
-      });
-      continue;
-    }
-    v.keys(item, at, READ_KEYS);
-    const use = item.use === undefined ? {} : v.mapping(item.use, [...at, 'use'], 'use');
-    v.keys(use, [...at, 'use'], READ_USE_KEYS);
-    const alias = v.string(item.data_product, [...at, 'data_product']);
-    const version = use.version ?? item.version;
+    const { item, use, alias, namespace, name, version } = itemCore(raw, at, 'input', READ_KEYS, READ_USE_KEYS);
     config.reads.push({
       alias,
-      namespace: needNamespace(
-        v.optionalString(use.namespace ?? item.namespace, [...at, use.namespace ? 'use' : 'namespace']) ?? defaultInputNamespace,
-        at,
-        'input',
-      ),
-      name: v.optionalString(use.data_product, [...at, 'use', 'data_product']) ?? alias,
-      version: version === undefined ? defaultReadVersion : v.version(version, [...at, use.version ? 'use' : 'version']),
-      path: v.optionalPath(item.path, [...at, 'path']),
-      description: v.optionalString(item.description, [...at, 'description']),
+      namespace,
+      name,
+      version,
+      path: scrc ? v.optionalString(use.filename, [...at, 'use', 'filename']) : v.optionalPath(item.path, [...at, 'path']),
+      description: scrc ? null : v.optionalString(item.description, [...at, 'description']),
       at,
     });
   }
 
   for (const [i, raw] of v.sequence(top.write, ['write']).entries()) {
     const at = ['write', i];
-    const item = v.mapping(raw, at, 'a write item');
+    const { item, use, alias, namespace, name, version } = itemCore(raw, at, 'output', WRITE_KEYS, WRITE_USE_KEYS);
     if (scrc) {
-      v.keys(item, at, ['where', 'use']);
-      const where = v.mapping(item.where, [...at, 'where'], 'where');
-      v.keys(where, [...at, 'where'], SCRC_WHERE_KEYS);
-      const use = item.use === undefined ? {} : v.mapping(item.use, [...at, 'use'], 'use');
-      v.keys(use, [...at, 'use'], SCRC_USE_KEYS);
-      const alias = v.string(where.data_product, [...at, 'where', 'data_product']);
-      const name = v.optionalString(use.data_product, [...at, 'use', 'data_product']) ?? alias;
       config.writes.push({
         alias,
-        namespace: needNamespace(v.optionalString(use.namespace ?? where.namespace, [...at, 'use', 'namespace']) ?? defaultOutputNamespace, at, 'output'),
+        namespace,
         name,
-        version: use.version ?? where.version ? v.version(use.version ?? where.version, [...at, 'use', 'version']) : defaultWriteVersion,
+        version,
         // SCRC 2020 names outputs by path: `outputs/*` matches any file below outputs/.
-        path: v.optionalString(use.filename, [...at, 'use', 'filename']) ?? (alias.includes('*') ? `${alias}` : null),
+        path: v.optionalString(use.filename, [...at, 'use', 'filename']) ?? (alias.includes('*') ? alias : null),
         fileType: null,
         description: null,
         public: config.public,
@@ -209,11 +207,6 @@ export function parseConfig(file: string, text: string, vars: VariableContext): 
       });
       continue;
     }
-    v.keys(item, at, WRITE_KEYS);
-    const use = item.use === undefined ? {} : v.mapping(item.use, [...at, 'use'], 'use');
-    v.keys(use, [...at, 'use'], WRITE_USE_KEYS);
-    const alias = v.string(item.data_product, [...at, 'data_product']);
-    const version = use.version ?? item.version;
     const path = v.optionalPath(item.path, [...at, 'path']);
     const fileType = v.optionalString(item.file_type, [...at, 'file_type']);
     if (!fileType && !(path && /\.[^/.]+$/.test(path)) && !alias.includes('*')) {
@@ -221,13 +214,9 @@ export function parseConfig(file: string, text: string, vars: VariableContext): 
     }
     config.writes.push({
       alias,
-      namespace: needNamespace(
-        v.optionalString(use.namespace ?? item.namespace, [...at, use.namespace ? 'use' : 'namespace']) ?? defaultOutputNamespace,
-        at,
-        'output',
-      ),
-      name: v.optionalString(use.data_product, [...at, 'use', 'data_product']) ?? alias,
-      version: version === undefined ? defaultWriteVersion : v.version(version, [...at, use.version ? 'use' : 'version']),
+      namespace,
+      name,
+      version,
       path,
       fileType: fileType?.replace(/^\./, '') ?? null,
       description: v.optionalString(item.description, [...at, 'description']),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { DataConflictError, MissingDataError } from '../errors.js';
 import { openDatabase, type Db } from './database.js';
+import { StatementCache } from './statements.js';
 
 /** One registered data product with where its bytes are. */
 export interface ProductRecord {
@@ -166,10 +167,12 @@ const SESSION_SELECT = `
  */
 export class Registry {
   readonly db: Db;
-  private readonly statements = new Map<string, Statement>();
+
+  private readonly statements: StatementCache;
 
   constructor(file: string) {
     this.db = openDatabase(file);
+    this.statements = new StatementCache(this.db);
   }
 
   close(): void {
@@ -177,12 +180,7 @@ export class Registry {
   }
 
   private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 
   /** Run `fn` in one IMMEDIATE transaction (writers queue instead of failing). */

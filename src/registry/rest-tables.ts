@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Resource } from '../formats/fair-resources.js';
 import type { Db } from './database.js';
+import { StatementCache } from './statements.js';
 
 /*
  * The registry's tables seen as FAIR REST resources: generic list / get /
@@ -22,17 +23,15 @@ const now = (): string => new Date().toISOString();
 const column = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 export class RestTables {
-  private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly db: Db) {}
+  private readonly statements: StatementCache;
+
+  constructor(private readonly db: Db) {
+    this.statements = new StatementCache(db);
+  }
 
   private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 
   transaction<T>(fn: () => T): T {
