@@ -1,7 +1,8 @@
 import { statfsSync } from 'node:fs';
 import { MountError, MountRefusal } from '../errors.js';
 import type { Registry } from '../registry/registry.js';
-import { Catalog, closeCatalog, readCatalog, type CatalogOpen } from '../session/catalog.js';
+import { Catalog, type CatalogOpen } from '../session/catalog.js';
+import { closeOpenFile, readOpenFile } from '../session/open-file.js';
 import type { FileStat } from '../session/stat.js';
 import { FuseMount, type ServedFs } from './fuse-adapter.js';
 import { fuseMounts } from './fusermount.js';
@@ -48,12 +49,12 @@ export class CatalogFs implements ServedFs {
   read(fh: number, buf: Buffer, len: number, pos: number): number {
     const h = this.handles.get(fh);
     if (!h) throw new MountRefusal('EBADF', `no open file handle ${fh}`);
-    return readCatalog(h, buf, len, pos);
+    return readOpenFile(h, buf, len, pos);
   }
   release(fh: number): void {
     const h = this.handles.get(fh);
     this.handles.delete(fh);
-    if (h) closeCatalog(h);
+    if (h) closeOpenFile(h);
   }
   create = readOnly;
   write = readOnly;

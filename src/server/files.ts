@@ -20,7 +20,7 @@ export class FileService {
 
   constructor(
     private readonly registry: Registry,
-    private readonly store: DataStore,
+    store: DataStore,
   ) {
     this.uploads = join(store.root, '.fairfs', 'uploads');
     mkdirSync(this.uploads, { recursive: true });

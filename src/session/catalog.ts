@@ -1,9 +1,10 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { storedFilePath } from '../config/resolve.js';
 import { MountRefusal } from '../errors.js';
 import { tomlComponentText } from '../formats/toml.js';
 import { highestVersion } from '../config/versions.js';
 import type { ProductRecord, Registry } from '../registry/registry.js';
+import type { OpenFile } from './open-file.js';
 import { makeStat, S_IFDIR, S_IFLNK, S_IFREG, type FileStat } from './stat.js';
 
 /*
@@ -20,9 +21,7 @@ type Entry =
   | { kind: 'link'; target: string; mtime: Date };
 
 /** What opening a catalog file gives: a backing fd or rendered bytes, and what to log. */
-export interface CatalogOpen {
-  fd: number | null;
-  data: Buffer | null;
+export interface CatalogOpen extends OpenFile {
   product: ProductRecord;
   component: string;
 }
@@ -133,18 +132,4 @@ function ensureDir(root: Entry & { kind: 'dir' }, parts: string[]): Entry & { ki
     dir = next;
   }
   return dir;
-}
-
-/** Read from an opened catalog file (backing fd or rendered bytes). */
-export function readCatalog(open: Pick<CatalogOpen, 'fd' | 'data'>, buffer: Buffer, length: number, position: number): number {
-  if (open.data) {
-    const n = Math.max(0, Math.min(length, open.data.length - position));
-    if (n > 0) open.data.copy(buffer, 0, position, position + n);
-    return n;
-  }
-  return readSync(open.fd!, buffer, 0, length, position);
-}
-
-export function closeCatalog(open: Pick<CatalogOpen, 'fd'>): void {
-  if (open.fd !== null) closeSync(open.fd);
 }

@@ -12,7 +12,6 @@ import { componentsOf } from '../store/components.js';
 import type { ComponentParse } from '../formats/toml.js';
 import { planOutputs, type PlannedOutput } from './plan-outputs.js';
 import type { Session } from './session.js';
-import type { OutputNode } from './vfs.js';
 
 export interface RunOutcome {
   status: Exclude<RunStatus, 'running'>;
@@ -61,7 +60,8 @@ export async function finaliseSession(session: Session, outcome: RunOutcome): Pr
 
   const register = outcome.status === 'completed' || (outcome.status === 'failed' && outcome.registerFailed === true);
   if (!register) {
-    const quarantined = hashed.length ? quarantine(session.home, runId, hashed) : null;
+    const kept = hashed.map((f) => ({ path: f.path, source: f.node.staging, hash: f.hash, size: f.node.size }));
+    const quarantined = kept.length ? quarantine(session.home, runId, kept, 'move') : null;
     registry.transaction(() => {
       registry.linkRun(codeRunId, 'input', inputComponents);
       linkProvenance(session, scriptObject);
@@ -116,9 +116,10 @@ export async function finaliseSession(session: Session, outcome: RunOutcome): Pr
       registry.endSession(runId, outcome.status, outcome.exitCode, outcome.message ?? null);
     });
   } catch (err) {
-    // Nothing was registered; the stored files are content-addressed and unreferenced.
-    if (!(err instanceof DataConflictError)) throw err;
-    registry.endSession(runId, 'failed', outcome.exitCode, err.message);
+    // Nothing was registered. Copy the outputs (store files may be shared, never moved) where a person can find them.
+    const kept = stored.map(({ planned, file }) => ({ path: planned.path, source: session.store.absolute(file.path), hash: file.hash, size: file.size }));
+    const quarantined = quarantine(session.home, runId, kept, 'copy');
+    registry.endSession(runId, 'failed', outcome.exitCode, `${(err as Error).message}; outputs kept in ${quarantined}`);
     throw err;
   } finally {
     rmSync(session.stagingDir, { recursive: true, force: true });
@@ -180,23 +181,31 @@ function linkProvenance(session: Session, script: ScriptFile | null): void {
   registry.setRunObjects(codeRunId, objects);
 }
 
-/** Move staged outputs under their mount paths into quarantine/<run>/ with a manifest. */
-function quarantine(home: Home, runId: string, files: { path: string; node: OutputNode; hash: string }[]): string {
+interface KeptFile {
+  /** Mount path the run wrote it at. */
+  path: string;
+  source: string;
+  hash: string;
+  size: number;
+}
+
+/** Keep outputs under their mount paths in quarantine/<run>/files/, with a manifest of hashes. */
+function quarantine(home: Home, runId: string, files: KeptFile[], mode: 'move' | 'copy'): string {
   const dir = join(home.quarantine, runId);
   mkdirSync(dir, { recursive: true });
   for (const f of files) {
     const target = join(dir, 'files', f.path);
     mkdirSync(dirname(target), { recursive: true });
-    try {
-      renameSync(f.node.staging, target);
-    } catch {
-      copyFileSync(f.node.staging, target);
+    if (mode === 'copy') copyFileSync(f.source, target);
+    else {
+      try {
+        renameSync(f.source, target);
+      } catch {
+        copyFileSync(f.source, target);
+      }
     }
   }
-  writeFileSync(
-    join(dir, 'manifest.json'),
-    JSON.stringify(files.map((f) => ({ path: f.path, sha1: f.hash, size: f.node.size })), null, 2) + '\n',
-  );
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(files.map((f) => ({ path: f.path, sha1: f.hash, size: f.size })), null, 2) + '\n');
   return dir;
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MountRefusal } from '../errors.js';
 import type { ResolvedRead, ResolvedWrite, WorkingConfig } from '../config/resolve.js';
 import type { Catalog } from './catalog.js';
-import { closeCatalog, readCatalog } from './catalog.js';
+import { closeOpenFile, readOpenFile } from './open-file.js';
 import type { AccessRecorder } from './recorder.js';
 import { makeStat, S_IFDIR, S_IFREG, type FileStat } from './stat.js';
 import { StreamHash } from './stream-hash.js';
@@ -287,7 +287,7 @@ export class SessionVfs {
   read(fh: number, buffer: Buffer, length: number, position: number): number {
     const handle = this.handle(fh);
     let n: number;
-    n = readCatalog(handle, buffer, length, position);
+    n = readOpenFile(handle, buffer, length, position);
     handle.bytesRead += n;
     return n;
   }
@@ -308,7 +308,7 @@ export class SessionVfs {
     const handle = this.handles.get(fh);
     if (!handle) return;
     this.handles.delete(fh);
-    closeCatalog(handle);
+    closeOpenFile(handle);
     const node = handle.node;
     if (handle.catalog && handle.bytesRead > 0) {
       this.recorder.record({ op: 'read', path: handle.path, ...handle.catalog, bytes: handle.bytesRead });

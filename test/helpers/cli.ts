@@ -16,14 +16,18 @@ export interface Result {
 /** Run any program asynchronously (never execSync near a mount) and collect its output. */
 export function exec(cmd: string, args: string[], opts: SpawnOptions & { input?: string } = {}): Promise<Result> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
+    // No stdin unless there is input: writing to a child that already exited raises EPIPE.
+    const child = spawn(cmd, args, { ...opts, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
-    child.stdin!.end(opts.input ?? '');
+    if (opts.input !== undefined) {
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(opts.input);
+    }
   });
 }
 

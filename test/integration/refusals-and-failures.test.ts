@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { exec, fairfs, fairfsJson } from '../helpers/cli.js';
+import { cliPath, exec, fairfs, fairfsJson } from '../helpers/cli.js';
 import { exampleHome } from '../helpers/home.js';
 import { mountSession } from '../helpers/mount.js';
 
@@ -98,4 +98,23 @@ t.test('an undeclared write is registered by its path with a warning', async (t)
   t.match(r.stderr, /warning: undeclared output extra\/note\.txt registered as sir-demo:extra\/note/);
   const products = await fairfsJson<{ namespace: string; name: string; version: string }[]>(h.home, ['ls']);
   t.ok(products.some((p) => p.namespace === 'sir-demo' && p.name === 'extra/note' && p.version === '0.0.1'));
+});
+
+t.test('an explicit version taken by another run meanwhile fails the run, outputs kept in quarantine', async (t) => {
+  const h = await exampleHome(t);
+  const config = join(h.dir, 'explicit.yaml');
+  writeFileSync(config, 'run_metadata:\n  default_output_namespace: race\nwrite:\n  - data_product: result\n    file_type: txt\n    version: 1.0.0\n');
+  const other = join(h.dir, 'other.txt');
+  writeFileSync(other, 'registered by someone else\n');
+  // While the session runs, another process registers race:result@1.0.0.
+  const script = `echo mine > "$FAIRFS_MOUNT/result.txt" && node ${JSON.stringify(cliPath)} add ${JSON.stringify(other)} race:result@1.0.0`;
+  const r = await fairfs(h.home, ['run', config, '--', 'sh', '-c', script]);
+  t.equal(r.code, 65, r.stderr);
+  t.match(r.stderr, /race:result@1\.0\.0 already exists/);
+  const run = await lastRun(h.home);
+  t.equal(run.status, 'failed');
+  t.same(run.outputs, []);
+  t.equal(readFileSync(join(h.home, 'quarantine', run.run_id, 'files', 'result.txt'), 'utf8'), 'mine\n', 'the output is kept');
+  const products = await fairfsJson<{ name: string; hash: string }[]>(h.home, ['ls', 'race:*']);
+  t.same(products.map((p) => p.hash), [sha1(Buffer.from('registered by someone else\n'))], 'only the other registration exists');
 });

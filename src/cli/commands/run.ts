@@ -29,12 +29,14 @@ export default async function run(g: GlobalOptions, config: string, argv: string
   const tempMount = o.mount ? null : mkdtempSync(join(tmpdir(), 'fairfs-run-'));
   const mountpoint = resolve(o.mount ?? tempMount!);
   const commandLine = command.map(shellQuote).join(' ');
-  const session = await Session.open({ home, registry, configFile: config, mountpoint, strict: o.strict ?? false, command: commandLine });
+  let session: Session | undefined;
   let mounted: MountedSession;
   try {
+    session = await Session.open({ home, registry, configFile: config, mountpoint, strict: o.strict ?? false, command: commandLine });
     mounted = await MountedSession.start(session, mountpoint, { debug: g.debug ?? false });
   } catch (err) {
-    discardSession(session, `mount failed: ${(err as Error).message}`);
+    if (session) discardSession(session, `mount failed: ${(err as Error).message}`);
+    if (tempMount) rmdirSync(tempMount);
     throw err;
   }
   info(`fairfs: run ${session.runId} mounted on ${mountpoint}`);
