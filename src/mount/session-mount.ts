@@ -30,7 +30,7 @@ export class MountedSession {
   static async start(
     session: Session,
     mountpoint: string,
-    opts: { debug?: boolean; log?: (line: string) => void; onControlStop?: (report: FinaliseReport | null) => void } = {},
+    opts: { debug?: boolean; log?: (line: string) => void; /** Called once a `fairfs unmount` has been answered. */ onControlStop?: () => void } = {},
   ): Promise<MountedSession> {
     await prepareMountpoint(session, mountpoint);
     const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -61,7 +61,7 @@ export class MountedSession {
         );
       },
       (req, ok) => {
-        if (req.op === 'finalise' && ok) opts.onControlStop?.(null);
+        if (req.op === 'finalise' && ok) opts.onControlStop?.();
       },
     );
     return mounted;
