@@ -80,10 +80,17 @@ t.test('kill -9 of the daemon during a write, then recover', async (t) => {
   const stat = await exec('stat', [mnt]);
   t.match(stat.stderr, /Transport endpoint is not connected/);
 
+  const doctor = await fairfs(h.home, ['doctor']);
+  t.equal(doctor.code, 73, 'doctor reports the problem');
+  t.match(doctor.stdout, /FAIL\s+interrupted runs[\s\S]*fix: fairfs recover/, 'and names the fix');
+  t.match(doctor.stdout, /ok\s+\/dev\/fuse/);
+
   const r = await fairfs(h.home, ['recover']);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stderr, /marked aborted, stale mount .* removed, staged outputs kept in/);
   t.match(r.stderr, /registry integrity: ok/);
+  const healthy = await fairfs(h.home, ['doctor']);
+  t.equal(healthy.code, 0, healthy.stdout);
   t.notOk(fuseMountpoints().includes(mnt), 'mount gone');
   const [run] = await fairfsJson<RunRow[]>(h.home, ['runs']);
   t.equal(run!.status, 'aborted');

@@ -1,0 +1,67 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import t from 'tap';
+import { projectRoot } from '../helpers/cli.js';
+
+/*
+ * The layout is the architecture: cli → session/sync/server → registry/store/formats → errors,
+ * mount → session. Each native or network library has exactly one home.
+ */
+
+const src = join(projectRoot, 'src');
+const files = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
+  });
+const imports = (file: string): string[] =>
+  [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+const layer = (file: string): string => relative(src, file).split('/')[0]!.replace(/\.ts$/, '');
+const sources = files(src).map((file) => ({ file: relative(src, file), layer: layer(file), imports: imports(file) }));
+
+t.test('each outside library is imported by one layer only', async (t) => {
+  const owners: Record<string, string> = { 'better-sqlite3': 'registry', 'fuse-native': 'mount', undici: 'sync', 'cli-progress': 'cli', commander: 'cli' };
+  for (const { file, layer: l, imports: list } of sources) {
+    for (const [lib, owner] of Object.entries(owners)) {
+      if (list.includes(lib)) t.equal(l, owner, `${file} imports ${lib}, which belongs to ${owner}/`);
+    }
+  }
+});
+
+t.test('dependencies point one way', async (t) => {
+  // What each layer may import from inside src/.
+  const allowed: Record<string, string[]> = {
+    errors: [],
+    home: ['errors'],
+    formats: ['errors'],
+    registry: ['errors', 'formats'],
+    store: ['errors', 'formats'],
+    config: ['errors', 'registry', 'store', 'formats'],
+    session: ['errors', 'home', 'config', 'registry', 'store', 'formats'],
+    mount: ['errors', 'home', 'session', 'registry', 'store', 'config', 'formats'],
+    server: ['errors', 'registry', 'store', 'formats'],
+    sync: ['errors', 'home', 'config', 'registry', 'store', 'formats'],
+    cli: ['errors', 'home', 'config', 'registry', 'store', 'formats', 'session', 'mount', 'server', 'sync'],
+  };
+  for (const { file, layer: l, imports: list } of sources) {
+    for (const target of list.filter((i) => i.startsWith('.'))) {
+      const resolved = relative(src, join(src, file, '..', target)).split('/')[0]!.replace(/\.js$/, '');
+      if (resolved === l) continue;
+      t.ok(allowed[l]?.includes(resolved), `${file} (${l}) imports ${target} (${resolved})`);
+    }
+  }
+});
+
+t.test('formats/ is pure: no file system, network or process', async (t) => {
+  for (const { file, layer: l, imports: list } of sources) {
+    if (l !== 'formats') continue;
+    t.same(list.filter((i) => /^node:(fs|net|http|child_process)/.test(i)), [], `${file} does no I/O`);
+  }
+});
+
+t.test('only the CLI exits the process', async (t) => {
+  for (const { file, layer: l } of sources) {
+    if (l === 'cli') continue;
+    t.notMatch(readFileSync(join(src, file), 'utf8'), /process\.exit\(/, `${file} does not call process.exit`);
+  }
+});
