@@ -101,13 +101,14 @@ function buildOps(fs: ServedFs, opts: FuseMountOptions): Ops {
   }
   /** read/write answer with the byte count in the error slot. */
   function count(op: string, path: string, cb: (n: number) => void, fn: () => number): void {
+    const started = trace ? performance.now() : 0;
     let n: number;
     try {
       n = fn();
     } catch (err) {
-      cb(errno(op, path, err));
-      return;
+      n = errno(op, path, err);
     }
+    trace?.(`${op} ${path} -> ${n} (${(performance.now() - started).toFixed(3)} ms)`);
     cb(n);
   }
   const noop = (cb: (err: number) => void): void => cb(0);

@@ -6,6 +6,9 @@ import { migrations } from './migrations.js';
 
 export type Db = Database.Database;
 
+/** How long a writer waits for another process's write lock. */
+export const BUSY_TIMEOUT_MS = 10_000;
+
 /**
  * Open (creating if needed) the registry database: WAL so readers never block
  * the serving mount, foreign keys on, a busy timeout so two sessions can share
@@ -16,7 +19,7 @@ export function openDatabase(file: string): Db {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 10000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // NORMAL in WAL mode: durable across process crashes, no fsync per commit.
   db.pragma('synchronous = NORMAL');
   migrate(db);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { DataConflictError, MissingDataError } from '../errors.js';
-import { openDatabase, type Db } from './database.js';
+import { BUSY_TIMEOUT_MS, openDatabase, type Db } from './database.js';
 import { StatementCache } from './statements.js';
 
 /** One registered data product with where its bytes are. */
@@ -494,6 +494,24 @@ export class Registry {
         insert.run(r.runId, r.time, r.op, r.path, r.dataProduct, r.component, r.bytes, r.hash, r.outcome, r.reason);
       }
     });
+  }
+
+  /**
+   * Insert without waiting for the write lock: false when another process
+   * holds it (a finalise, a pull), so a mount daemon can retry later instead
+   * of stalling its FUSE thread for the busy timeout.
+   */
+  tryInsertAccesses(rows: readonly AccessRow[]): boolean {
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.insertAccesses(rows);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw err;
+    } finally {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   }
 
   accesses(runId: string): AccessRow[] {

@@ -14,6 +14,8 @@ const FLUSH_AT_EVENTS = 500;
 export class AccessRecorder {
   private queue: AccessRow[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** The last timed flush found the write lock taken: wait for the retry timer. */
+  private blocked = false;
   private readonly listeners: ((row: AccessRow) => void)[] = [];
 
   constructor(
@@ -36,11 +38,34 @@ export class AccessRecorder {
     };
     this.queue.push(row);
     for (const listener of this.listeners) listener(row);
-    if (this.queue.length >= FLUSH_AT_EVENTS) this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), FLUSH_EVERY_MS);
-      this.timer.unref();
+    this.flushSoon(this.queue.length >= FLUSH_AT_EVENTS && !this.blocked ? 0 : FLUSH_EVERY_MS);
+  }
+
+  private flushSoon(ms: number): void {
+    if (this.timer) {
+      if (ms > 0) return;
+      clearTimeout(this.timer);
     }
+    this.timer = setTimeout(() => this.background(), ms);
+    this.timer.unref();
+  }
+
+  /** A timed flush never waits for another process's write lock: rows stay queued and it tries again. */
+  private background(): void {
+    this.timer = null;
+    if (this.queue.length === 0) return;
+    const rows = this.queue;
+    this.queue = [];
+    this.blocked = !this.registry.tryInsertAccesses(rows);
+    if (this.blocked) {
+      this.queue = rows.concat(this.queue);
+      this.flushSoon(FLUSH_EVERY_MS);
+    }
+  }
+
+  /** Rows recorded but not yet in SQLite. */
+  pending(): readonly AccessRow[] {
+    return this.queue;
   }
 
   /** Called for every event as it is recorded (e.g. to print refusals). */
@@ -48,6 +73,7 @@ export class AccessRecorder {
     this.listeners.push(listener);
   }
 
+  /** Write everything now, waiting for the lock if need be (before finalise, or to show the log). */
   flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);

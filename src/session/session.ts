@@ -106,14 +106,9 @@ export class Session {
         run: () => `${runId}\n`,
         status: () => `${registry.getSession(runId)?.status ?? 'running'}\n`,
         'config.yaml': () => workingYaml,
-        'log.jsonl': () => {
-          recorder.flush();
-          return registry
-            .accesses(runId)
-            .map((a) => JSON.stringify(a))
-            .join('\n')
-            .concat('\n');
-        },
+        // Journalled rows plus those still queued: reading the log never waits for a write lock.
+        'log.jsonl': () =>
+          [...registry.accesses(runId), ...recorder.pending()].map((a) => `${JSON.stringify(a)}\n`).join(''),
       },
     });
     return new Session(opts.home, registry, config, working, record, store, stagingDir, recorder, vfs, git);
