@@ -4,6 +4,7 @@ import type { Registry } from '../registry/registry.js';
 import { Catalog, type CatalogOpen } from '../session/catalog.js';
 import { closeOpenFile, readOpenFile } from '../session/open-file.js';
 import type { FileStat } from '../session/stat.js';
+import { loadHdf5 } from '../store/hdf5.js';
 import { FuseMount, type ServedFs } from './fuse-adapter.js';
 import { fuseMounts } from './fusermount.js';
 
@@ -70,6 +71,7 @@ export class CatalogFs implements ServedFs {
 
 /** Serve the catalog until the mount goes away (`fairfs unmount` / fusermount -u) or a signal. */
 export async function serveCatalog(registry: Registry, mountpoint: string, statDir: string): Promise<{ done: Promise<void> }> {
+  await loadHdf5();
   let fuse: FuseMount;
   try {
     fuse = await FuseMount.mount(mountpoint, new CatalogFs(new Catalog(registry), statDir), { subtype: CATALOG_SUBTYPE, cacheSeconds: 2 });

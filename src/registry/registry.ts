@@ -220,6 +220,12 @@ export class Registry {
     return rows.map((r) => r.name);
   }
 
+  hasFileType(extensions: string[]): boolean {
+    return (
+      this.stmt(`SELECT 1 FROM file_type WHERE lower(extension) IN (${extensions.map(() => '?').join(', ')}) LIMIT 1`).get(...extensions) !== undefined
+    );
+  }
+
   listProducts(): ProductRecord[] {
     return this.stmt(`${PRODUCT_SELECT} ORDER BY ns.name, dp.name, dp.id`).all() as ProductRecord[];
   }

@@ -2,6 +2,8 @@ import { openSync, readFileSync } from 'node:fs';
 import { storedFilePath } from '../config/resolve.js';
 import { MountRefusal } from '../errors.js';
 import { tomlComponentText } from '../formats/toml.js';
+import { isHdf5 } from '../store/components.js';
+import { hdf5ComponentCsv } from '../store/hdf5.js';
 import { highestVersion } from '../config/versions.js';
 import type { ProductRecord, Registry } from '../registry/registry.js';
 import type { OpenFile } from './open-file.js';
@@ -49,11 +51,16 @@ export class Catalog {
       const dir = ensureDir(root, [p.namespace, ...p.name.split('/')]);
       const file = `${p.version}${p.extension ? `.${p.extension}` : ''}`;
       dir.children.set(file, { kind: 'file', product: p });
-      if (p.extension === 'toml') {
+      if (p.extension === 'toml' || isHdf5(p.extension)) {
+        // Components as files: TOML tables as TOML, HDF5 groups (nested by their path) as CSV.
         const components = this.registry.components(p.objectId).filter((c) => !c.wholeObject);
         if (components.length) {
           const d: Entry & { kind: 'dir' } = { kind: 'dir', children: new Map(), mtime: new Date(p.lastUpdated) };
-          for (const c of components) d.children.set(c.name, { kind: 'component', product: p, component: c.name, text: null });
+          for (const c of components) {
+            const parts = c.name.split('/');
+            const leaf = parts.pop()!;
+            ensureDir(d, parts).children.set(leaf, { kind: 'component', product: p, component: c.name, text: null });
+          }
           dir.children.set(`${file}.d`, d);
         }
       }
@@ -116,7 +123,10 @@ export class Catalog {
   }
 
   private componentText(e: Entry & { kind: 'component' }): Buffer {
-    e.text ??= Buffer.from(tomlComponentText(readFileSync(storedFilePath(e.product), 'utf8'), e.component) ?? '');
+    const file = storedFilePath(e.product);
+    e.text ??= Buffer.from(
+      isHdf5(e.product.extension) ? hdf5ComponentCsv(file, e.component) : (tomlComponentText(readFileSync(file, 'utf8'), e.component) ?? ''),
+    );
     return e.text;
   }
 }

@@ -74,7 +74,7 @@ export async function finaliseSession(session: Session, outcome: RunOutcome): Pr
   const stored: { planned: PlannedOutput; file: StoredFile; parsed: ComponentParse | null }[] = [];
   for (const planned of plan.outputs) {
     const f = hashed.find((h) => h.path === planned.path)!;
-    const parsed = componentsOf(f.node.staging, planned.extension);
+    const parsed = await componentsOf(f.node.staging, planned.extension);
     const file = await session.store.put(f.node.staging, planned.namespace, planned.name, planned.extension, {
       move: true,
       knownHash: f.hash,

@@ -8,6 +8,7 @@ import type { Home } from '../home.js';
 import { readSettings } from '../home.js';
 import { Registry, type SessionRecord } from '../registry/registry.js';
 import { sha1 } from '../store/hash.js';
+import { loadHdf5 } from '../store/hdf5.js';
 import { DataStore } from '../store/store.js';
 import { gitInfo, type GitInfo } from './git.js';
 import { Catalog } from './catalog.js';
@@ -94,6 +95,10 @@ export class Session {
       pid: process.pid,
     });
 
+    // HDF5 components in .fair/catalog/ are rendered inside FUSE handlers, where nothing may wait:
+    // h5wasm loads in the background, and before mounting when the registry holds HDF5 files.
+    const hdf5 = loadHdf5();
+    if (registry.hasFileType(['h5', 'hdf5'])) await hdf5;
     const stagingDir = resolve(opts.home.staging, runId);
     mkdirSync(stagingDir, { recursive: true });
     const recorder = new AccessRecorder(registry, runId);

@@ -1,12 +1,27 @@
 import { readFileSync, statSync } from 'node:fs';
+import { hdf5Components } from '../formats/hdf5.js';
 import { tomlComponents, type ComponentParse } from '../formats/toml.js';
+import { describeHdf5, loadHdf5 } from './hdf5.js';
 
 /** Largest core-format file parsed for components; bigger ones stay whole objects. */
 const MAX_PARSE_BYTES = 64 * 1024 * 1024;
 
-/** Named components of a file in a core format, or null for other files. */
-export function componentsOf(file: string, extension: string): ComponentParse | null {
-  if (extension.toLowerCase() !== 'toml') return null;
-  if (statSync(file).size > MAX_PARSE_BYTES) return null;
-  return tomlComponents(readFileSync(file, 'utf8'));
+export const isHdf5 = (extension: string): boolean => ['h5', 'hdf5'].includes(extension.toLowerCase());
+
+/** Named components of a file in a core format (TOML, HDF5), or null for other files. */
+export async function componentsOf(file: string, extension: string): Promise<ComponentParse | null> {
+  const ext = extension.toLowerCase();
+  if (ext === 'toml') {
+    if (statSync(file).size > MAX_PARSE_BYTES) return null;
+    return tomlComponents(readFileSync(file, 'utf8'));
+  }
+  if (isHdf5(ext)) {
+    await loadHdf5();
+    try {
+      return { ok: true, components: hdf5Components(describeHdf5(file)) };
+    } catch (err) {
+      return { ok: false, error: `does not open as HDF5: ${(err as Error).message.split('\n')[0]}` };
+    }
+  }
+  return null;
 }

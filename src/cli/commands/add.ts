@@ -21,7 +21,7 @@ export default async function add(g: GlobalOptions, file: string, product: strin
   }
   const store = new DataStore(home.dataStore);
   const extension = extensionOf(source);
-  const parsed = componentsOf(source, extension);
+  const parsed = await componentsOf(source, extension);
   if (parsed && !parsed.ok) {
     throw new ConfigError(`${file} ${parsed.error}`, { hint: 'fix the file, or register it under another extension to keep it as an opaque object' });
   }

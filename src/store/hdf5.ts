@@ -1,0 +1,85 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import h5wasm, { type Dataset, type Group } from 'h5wasm/node';
+import { arrayCsv, tableCsv, type H5Group } from '../formats/hdf5.js';
+
+/*
+ * HDF5 files through h5wasm (WebAssembly HDF5, no native build). Loading the
+ * module is asynchronous and done once; after it, reads are synchronous, so
+ * the catalog can render components inside a FUSE handler.
+ */
+
+let loading: Promise<void> | null = null;
+let loaded = false;
+
+export function loadHdf5(): Promise<void> {
+  loading ??= h5wasm.ready.then(() => {
+    loaded = true;
+  });
+  return loading;
+}
+
+function open(file: string): InstanceType<typeof h5wasm.File> {
+  if (!loaded) throw new Error('HDF5 support is not loaded yet');
+  return new h5wasm.File(file, 'r');
+}
+
+const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * Whether the file carries the HDF5 signature (at 0, 512, 1024, 2048… as the
+ * format allows a user block). Checked first so that a file that is not HDF5
+ * is refused quietly: the HDF5 library prints its error stack to stderr.
+ */
+export function looksLikeHdf5(file: string): boolean {
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(SIGNATURE.length);
+    for (let offset = 0; offset + SIGNATURE.length <= size; offset = offset === 0 ? 512 : offset * 2) {
+      if (readSync(fd, head, 0, head.length, offset) === head.length && head.equals(SIGNATURE)) return true;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The group/dataset tree of an HDF5 file. Throws if it is not HDF5. */
+export function describeHdf5(file: string): H5Group {
+  if (!looksLikeHdf5(file)) throw new Error('no HDF5 signature');
+  const f = open(file);
+  try {
+    const walk = (g: Group, path: string): H5Group => {
+      const node: H5Group = { path, datasets: [], groups: [] };
+      for (const name of g.keys()) {
+        const child = g.get(name);
+        const childPath = path ? `${path}/${name}` : name;
+        if (child instanceof h5wasm.Group) node.groups.push(walk(child, childPath));
+        else if (child instanceof h5wasm.Dataset) node.datasets.push({ name, shape: child.shape ?? [], columns: columnsOf(child) });
+      }
+      return node;
+    };
+    return walk(f, '');
+  } finally {
+    f.close();
+  }
+}
+
+function columnsOf(d: Dataset): string[] | null {
+  const members = d.metadata.compound_type?.members;
+  return members ? members.map((m) => m.name) : null;
+}
+
+/** One component (`<group>/array` or `<group>/table`) as CSV. */
+export function hdf5ComponentCsv(file: string, component: string): string {
+  const f = open(file);
+  try {
+    const array = f.get(`${component}/array`);
+    if (array instanceof h5wasm.Dataset) return arrayCsv((array.value ?? []) as ArrayLike<unknown>, array.shape ?? []);
+    const table = f.get(`${component}/table`);
+    if (table instanceof h5wasm.Dataset) return tableCsv(columnsOf(table) ?? [], (table.value ?? []) as unknown[][]);
+    return '';
+  } finally {
+    f.close();
+  }
+}
