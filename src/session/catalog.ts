@@ -3,7 +3,7 @@ import { storedFilePath } from '../config/resolve.js';
 import { MountRefusal } from '../errors.js';
 import { tomlComponentText } from '../formats/toml.js';
 import { isHdf5 } from '../store/components.js';
-import { hdf5ComponentCsv } from '../store/hdf5.js';
+import { hdf5ComponentCsv, hdf5Loaded } from '../store/hdf5.js';
 import { highestVersion } from '../config/versions.js';
 import type { ProductRecord, Registry } from '../registry/registry.js';
 import type { OpenFile } from './open-file.js';
@@ -51,8 +51,9 @@ export class Catalog {
       const dir = ensureDir(root, [p.namespace, ...p.name.split('/')]);
       const file = `${p.version}${p.extension ? `.${p.extension}` : ''}`;
       dir.children.set(file, { kind: 'file', product: p });
-      if (p.extension === 'toml' || isHdf5(p.extension)) {
-        // Components as files: TOML tables as TOML, HDF5 groups (nested by their path) as CSV.
+      // Components as files: TOML tables as TOML, HDF5 groups (nested by their path) as CSV
+      // when this process loaded h5wasm (a product registered after the mount shows whole).
+      if (p.extension === 'toml' || (isHdf5(p.extension) && hdf5Loaded())) {
         const components = this.registry.components(p.objectId).filter((c) => !c.wholeObject);
         if (components.length) {
           const d: Entry & { kind: 'dir' } = { kind: 'dir', children: new Map(), mtime: new Date(p.lastUpdated) };

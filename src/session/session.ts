@@ -95,10 +95,9 @@ export class Session {
       pid: process.pid,
     });
 
-    // HDF5 components in .fair/catalog/ are rendered inside FUSE handlers, where nothing may wait:
-    // h5wasm loads in the background, and before mounting when the registry holds HDF5 files.
-    const hdf5 = loadHdf5();
-    if (registry.hasFileType(['h5', 'hdf5'])) await hdf5;
+    // HDF5 components in .fair/catalog/ are rendered inside FUSE handlers, where nothing may wait,
+    // so h5wasm (some tens of MB of WebAssembly heap) loads before mounting, and only when needed.
+    if (registry.hasFileType(['h5', 'hdf5'])) await loadHdf5();
     const stagingDir = resolve(opts.home.staging, runId);
     mkdirSync(stagingDir, { recursive: true });
     const recorder = new AccessRecorder(registry, runId);

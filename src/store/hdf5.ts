@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import h5wasm, { type Dataset, type Group } from 'h5wasm/node';
+import type { Dataset, Group } from 'h5wasm/node';
 import { arrayCsv, tableCsv, type H5Group } from '../formats/hdf5.js';
 
 /*
@@ -8,19 +8,31 @@ import { arrayCsv, tableCsv, type H5Group } from '../formats/hdf5.js';
  * the catalog can render components inside a FUSE handler.
  */
 
+type H5wasm = (typeof import('h5wasm/node'))['default'];
+
+// Importing h5wasm instantiates its WebAssembly heap (tens of MB): only when a file needs it.
+let h5wasm: H5wasm | null = null;
 let loading: Promise<void> | null = null;
-let loaded = false;
 
 export function loadHdf5(): Promise<void> {
-  loading ??= h5wasm.ready.then(() => {
-    loaded = true;
+  loading ??= import('h5wasm/node').then(async (mod) => {
+    await mod.default.ready;
+    h5wasm = mod.default;
   });
   return loading;
 }
 
-function open(file: string): InstanceType<typeof h5wasm.File> {
-  if (!loaded) throw new Error('HDF5 support is not loaded yet');
-  return new h5wasm.File(file, 'r');
+export function hdf5Loaded(): boolean {
+  return h5wasm !== null;
+}
+
+function lib(): H5wasm {
+  if (!h5wasm) throw new Error('HDF5 support is not loaded yet');
+  return h5wasm;
+}
+
+function open(file: string): InstanceType<H5wasm['File']> {
+  return new (lib().File)(file, 'r');
 }
 
 const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -54,8 +66,8 @@ export function describeHdf5(file: string): H5Group {
       for (const name of g.keys()) {
         const child = g.get(name);
         const childPath = path ? `${path}/${name}` : name;
-        if (child instanceof h5wasm.Group) node.groups.push(walk(child, childPath));
-        else if (child instanceof h5wasm.Dataset) node.datasets.push({ name, shape: child.shape ?? [], columns: columnsOf(child) });
+        if (child instanceof lib().Group) node.groups.push(walk(child, childPath));
+        else if (child instanceof lib().Dataset) node.datasets.push({ name, shape: child.shape ?? [], columns: columnsOf(child) });
       }
       return node;
     };
@@ -75,9 +87,9 @@ export function hdf5ComponentCsv(file: string, component: string): string {
   const f = open(file);
   try {
     const array = f.get(`${component}/array`);
-    if (array instanceof h5wasm.Dataset) return arrayCsv((array.value ?? []) as ArrayLike<unknown>, array.shape ?? []);
+    if (array instanceof lib().Dataset) return arrayCsv((array.value ?? []) as ArrayLike<unknown>, array.shape ?? []);
     const table = f.get(`${component}/table`);
-    if (table instanceof h5wasm.Dataset) return tableCsv(columnsOf(table) ?? [], (table.value ?? []) as unknown[][]);
+    if (table instanceof lib().Dataset) return tableCsv(columnsOf(table) ?? [], (table.value ?? []) as unknown[][]);
     return '';
   } finally {
     f.close();
