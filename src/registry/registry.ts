@@ -51,23 +51,6 @@ export interface RegisteredProduct {
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'aborted';
 
-export interface NewRun {
-  runId: string;
-  uuid: string;
-  runDate: string;
-  description: string;
-  configPath: string;
-  workingConfig: string;
-  modelConfig: StoredFileRef;
-  command: string | null;
-  codeRepo: string | null;
-  codeCommit: string | null;
-  host: string;
-  user: string;
-  mountpoint: string | null;
-  pid: number;
-}
-
 export interface SessionRecord {
   runId: string;
   codeRunId: number;
@@ -87,6 +70,14 @@ export interface SessionRecord {
   endedAt: string | null;
   exitCode: number | null;
   message: string | null;
+}
+
+/** What opening a run records; the rest of a SessionRecord comes later. */
+export interface NewRun
+  extends Pick<SessionRecord, 'runId' | 'uuid' | 'description' | 'configPath' | 'workingConfig' | 'command' | 'codeRepo' | 'codeCommit' | 'host' | 'user' | 'mountpoint'> {
+  runDate: string;
+  modelConfig: StoredFileRef;
+  pid: number;
 }
 
 export interface RunLink {
