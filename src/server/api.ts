@@ -62,6 +62,8 @@ export function list(ctx: ApiContext, resource: Resource, params: URLSearchParam
     if (!field) {
       throw detail(400, `unknown query parameter ${key}; ${resource.endpoint} filters on ${resource.fields.map((f) => f.name).join(', ')}`);
     }
+    // Clients that filter by every posted field send empty lists as `authors=`: no constraint.
+    if (field.kind === 'm2m' && (raw === '' || raw === '[]')) continue;
     filters.set(key, filterValue(field, raw));
   }
   const { rows, count } = ctx.tables.list(resource, { filters, beforeId, limit: ctx.pageSize });

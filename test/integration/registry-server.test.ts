@@ -64,6 +64,7 @@ t.test('the REST API behaves like the FAIR data registry', async (t) => {
   const obj = await api('POST', `${s.api}object/`, { body: { description: 'o', file_type: ft.json.url, authors: [] }, token: s.token });
   t.equal(obj.status, 201);
   t.equal(obj.json.components.length, 1, 'posting an object creates its whole_object component');
+  t.equal((await api('GET', `${s.api}object/?authors=&description=o`)).json.count, 1, 'an empty list filter is no constraint');
   const comps = await api('GET', `${s.api}object_component/?object=${obj.json.url.match(/(\d+)\/$/)[1]}&whole_object=True`);
   t.equal(comps.json.count, 1);
   t.equal((await api('POST', `${s.api}object/`, { body: { file_type: 'http://elsewhere/api/file_type/99/' }, token: s.token })).status, 400, 'a relation to nothing: 400');
