@@ -60,11 +60,17 @@ export class MountedSession {
           { force: req.force ?? false },
         );
       },
-      (req, ok) => {
-        if (req.op === 'finalise' && ok) opts.onControlStop?.();
+      // Once finalising began the mount is gone, whatever its outcome (a busy refusal never starts it).
+      (req) => {
+        if (req.op === 'finalise' && mounted.finalising) opts.onControlStop?.();
       },
     );
     return mounted;
+  }
+
+  /** Whether the stop sequence has begun (the mount is gone or going). */
+  get finalising(): boolean {
+    return this.stopping !== null;
   }
 
   /** Refuse while files are open (unless forced), unmount, then finalise the run. */

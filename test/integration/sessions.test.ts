@@ -120,3 +120,22 @@ t.test('a new mount on a dead daemon\'s mountpoint cleans it up first', async (t
   const runs = await fairfsJson<RunRow[]>(h.home, ['runs']);
   t.same(runs.map((x) => x.status), ['aborted', 'completed']);
 });
+
+t.test('a daemon whose finalise fails still exits, and unmount reports why', async (t) => {
+  const h = await exampleHome(t);
+  const config = join(h.dir, 'explicit.yaml');
+  writeFileSync(config, 'run_metadata:\n  default_output_namespace: race\nwrite:\n  - data_product: result\n    file_type: txt\n    version: 1.0.0\n');
+  const mnt = join(h.dir, 'mnt');
+  const live = await mountSession(t, h.home, config, mnt);
+  t.equal((await exec('sh', ['-c', `echo mine > "${mnt}/result.txt"`])).code, 0);
+  const other = join(h.dir, 'other.txt');
+  writeFileSync(other, 'theirs\n');
+  t.equal((await fairfs(h.home, ['add', other, 'race:result@1.0.0'])).code, 0, 'another registration takes the version');
+  const un = await fairfs(h.home, ['unmount', mnt]);
+  t.equal(un.code, 65, un.stderr);
+  t.match(un.stderr, /race:result@1\.0\.0 already exists/);
+  t.equal(await live.exited, 0, 'the daemon exits');
+  t.notOk(fuseMountpoints().includes(mnt), 'the mount is gone');
+  const [run] = await fairfsJson<RunRow[]>(h.home, ['runs']);
+  t.equal(run!.status, 'failed');
+});
