@@ -129,13 +129,19 @@ export async function finaliseSession(session: Session, outcome: RunOutcome): Pr
 
 /** The components the run opened: declared inputs (whole objects) and anything read from `.fair/catalog/`. */
 function inputsUsed(session: Session): number[] {
-  const ids = new Set<number>();
+  // A model may open the same input thousands of times: look each (product, component) up once.
+  const opened = new Map<string, { dataProduct: number; component: string }>();
   for (const a of session.registry.accesses(session.runId)) {
     if (a.op !== 'open' || a.outcome !== 'ok' || a.dataProduct === null) continue;
-    const id = session.registry.componentIdFor(a.dataProduct, a.component ?? 'whole_object');
-    if (id !== undefined) ids.add(id);
+    const component = a.component ?? 'whole_object';
+    opened.set(`${a.dataProduct}#${component}`, { dataProduct: a.dataProduct, component });
   }
-  return [...ids];
+  const ids: number[] = [];
+  for (const { dataProduct, component } of opened.values()) {
+    const id = session.registry.componentIdFor(dataProduct, component);
+    if (id !== undefined) ids.push(id);
+  }
+  return ids;
 }
 
 interface ScriptFile {
