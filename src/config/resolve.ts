@@ -159,6 +159,11 @@ function resolveWrite(spec: WriteSpec, registry: Registry): ResolvedWrite {
   };
 }
 
+/** The write item a mount path belongs to: its exact path, or the first glob it matches. */
+export function matchWrite(writes: readonly ResolvedWrite[], path: string): ResolvedWrite | undefined {
+  return writes.find((w) => (w.glob ? w.glob.test(path) : w.path === path));
+}
+
 /** `outputs/run_*.txt` → a RegExp over mount paths; `*` stays inside one path segment. */
 export function globToRegExp(glob: string): RegExp {
   const body = glob

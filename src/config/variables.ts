@@ -64,10 +64,6 @@ export function versionExpression(text: string): VersionExpression | null {
   return m ? (m[1] as VersionExpression) : null;
 }
 
-export function hasRunIdVariable(text: string): boolean {
-  return /\$\{\{\s*RUN_ID\s*\}\}/.test(text);
-}
-
 export function replaceRunId(text: string, runId: string): string {
   return text.replace(/\$\{\{\s*RUN_ID\s*\}\}/g, runId);
 }

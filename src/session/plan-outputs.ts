@@ -1,4 +1,4 @@
-import type { WorkingConfig } from '../config/resolve.js';
+import { matchWrite, type ResolvedWrite, type WorkingConfig } from '../config/resolve.js';
 import { replaceRunId } from '../config/variables.js';
 import { extensionOf } from '../store/store.js';
 
@@ -34,11 +34,11 @@ export function planOutputs(
 ): OutputPlan {
   const warnings: string[] = [];
   const outputs: PlannedOutput[] = [];
-  const globMatches = new Map<number, string[]>();
+  const globMatches = new Map<ResolvedWrite, string[]>();
 
   for (const path of paths) {
-    const index = working.writes.findIndex((w) => (w.glob ? w.glob.test(path) : w.path === path));
-    if (index === -1) {
+    const write = matchWrite(working.writes, path);
+    if (!write) {
       const namespace = working.defaultOutputNamespace ?? fallbackNamespace;
       warnings.push(`undeclared output ${path} registered as ${namespace}:${stripExtension(path)} (declare it under write: to name it)`);
       outputs.push({
@@ -53,16 +53,14 @@ export function planOutputs(
       });
       continue;
     }
-    const write = working.writes[index]!;
     if (!write.glob) {
-      outputs.push(fromWrite(path, write.name));
+      outputs.push(fromWrite(write, path, write.name));
       continue;
     }
-    globMatches.set(index, [...(globMatches.get(index) ?? []), path]);
+    globMatches.set(write, [...(globMatches.get(write) ?? []), path]);
   }
 
-  for (const [index, matched] of globMatches) {
-    const write = working.writes[index]!;
+  for (const [write, matched] of globMatches) {
     for (const path of matched) {
       let name: string;
       if (write.name.includes('*')) {
@@ -75,13 +73,12 @@ export function planOutputs(
       } else {
         name = write.name;
       }
-      outputs.push(fromWrite(path, name));
+      outputs.push(fromWrite(write, path, name));
     }
   }
   return { outputs, warnings };
 
-  function fromWrite(path: string, name: string): PlannedOutput {
-    const write = working.writes.find((w) => (w.glob ? w.glob.test(path) : w.path === path))!;
+  function fromWrite(write: ResolvedWrite, path: string, name: string): PlannedOutput {
     return {
       path,
       namespace: write.namespace,

@@ -1,7 +1,7 @@
 import { fstatSync, ftruncateSync, openSync, rmSync, statfsSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MountRefusal } from '../errors.js';
-import type { ResolvedRead, ResolvedWrite, WorkingConfig } from '../config/resolve.js';
+import { matchWrite, type ResolvedRead, type ResolvedWrite, type WorkingConfig } from '../config/resolve.js';
 import type { Catalog } from './catalog.js';
 import { closeOpenFile, readOpenFile } from './open-file.js';
 import type { AccessRecorder } from './recorder.js';
@@ -497,7 +497,7 @@ export class SessionVfs {
   }
 
   writeSlot(path: string): ResolvedWrite | undefined {
-    return this.working.writes.find((w) => (w.glob ? w.glob.test(path) : w.path === path));
+    return matchWrite(this.working.writes, path);
   }
 
   private slotLabel(path: string): string {
