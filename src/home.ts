@@ -1,4 +1,4 @@
-import { mkdirSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -39,7 +39,10 @@ export function resolveHome(explicit?: string, env: NodeJS.ProcessEnv = process.
 /** Create the home's folders and a default settings file; idempotent. */
 export function ensureHome(home: Home): { created: boolean } {
   const created = !existsSync(home.settingsFile);
-  for (const dir of [home.root, home.dataStore, home.staging, home.quarantine, home.runDir, home.logDir]) {
+  // The home holds the registry, tokens' paths and every run's outputs: its owner's alone (0700).
+  mkdirSync(home.root, { recursive: true, mode: 0o700 });
+  tighten(home.root, 0o700);
+  for (const dir of [home.dataStore, home.staging, home.quarantine, home.runDir, home.logDir]) {
     mkdirSync(dir, { recursive: true });
   }
   if (created) {
@@ -48,9 +51,26 @@ export function ensureHome(home: Home): { created: boolean } {
       home.settingsFile,
       '# fairfs settings: user identity and defaults (remotes arrive with `fairfs pull`/`push`)\n' +
         yaml.dump(settings),
+      { mode: 0o600 },
     );
   }
+  tighten(home.settingsFile, 0o600);
   return { created };
+}
+
+/** Make a home's private file or folder private again (an older home made it 0644/0755). */
+function tighten(path: string, mode: number): void {
+  try {
+    chmodSync(path, mode);
+  } catch {
+    // not ours (a home shared on purpose): leave it as its owner set it
+  }
+}
+
+/** Write a secret (an API token) to a file only its owner can read, replacing what was there. */
+export function writePrivateFile(path: string, content: string): void {
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }
 
 export function readSettings(home: Home): Settings {

@@ -110,6 +110,7 @@ export function buildProgram(): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '8000')
     .option('--page-size <n>', 'rows per list page', '100')
+    .option('--public-url <url>', 'the URL clients use when it is not the listening address (behind a proxy); other Host headers get 400')
     .action((o, cmd: Command) => run(() => import('./commands/registry-serve.js'), globals(cmd), o));
   registry
     .command('token')
@@ -117,6 +118,7 @@ export function buildProgram(): Command {
     .command('create')
     .description('issue an API token for the server (printed once)')
     .option('--user <name>', 'user the token acts as', 'admin')
+    .option('--out <file>', 'write the token to FILE (mode 0600) instead of printing it')
     .action((o, cmd: Command) => run(() => import('./commands/registry-token.js'), globals(cmd), o));
 
   program

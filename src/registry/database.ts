@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InternalError } from '../errors.js';
 import { migrations } from './migrations.js';
@@ -15,7 +15,8 @@ export const BUSY_TIMEOUT_MS = 10_000;
  * one file, and every pending migration applied in its own transaction.
  */
 export function openDatabase(file: string): Db {
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  makePrivate(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
@@ -24,6 +25,23 @@ export function openDatabase(file: string): Db {
   db.pragma('synchronous = NORMAL');
   migrate(db);
   return db;
+}
+
+/**
+ * The registry holds token hashes and every run's config: it is private
+ * (0600). SQLite gives its `-wal` and `-shm` files the database file's mode,
+ * so creating the file 0600 before SQLite opens it covers all three; files of
+ * an older home are tightened on open.
+ */
+function makePrivate(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(f, 0o600);
+    } catch {
+      // absent (no WAL yet), or not ours to change: SQLite's own check decides then
+    }
+  }
 }
 
 export function schemaVersion(db: Db): number {

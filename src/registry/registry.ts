@@ -592,11 +592,14 @@ export class Registry {
   }
 
   /** A stored file with this hash in a local (file://) storage root, for downloads by hash. */
-  localFileByHash(hash: string): { storageRoot: string; path: string } | undefined {
-    return this.stmt(
-      `SELECT sr.root AS storageRoot, sl.path FROM storage_location sl JOIN storage_root sr ON sr.id = sl.storage_root
-        WHERE sl.hash = ? AND sr.root LIKE 'file://%' LIMIT 1`,
-    ).get(hash) as { storageRoot: string; path: string } | undefined;
+  /** Store-relative paths recorded for this hash under one storage root (the server's own store). */
+  pathsByHash(hash: string, storageRoot: string): string[] {
+    return (
+      this.stmt(
+        `SELECT sl.path FROM storage_location sl JOIN storage_root sr ON sr.id = sl.storage_root
+          WHERE sl.hash = ? AND sr.root = ? ORDER BY sl.id`,
+      ).all(hash, storageRoot) as { path: string }[]
+    ).map((r) => r.path);
   }
 
   integrityCheck(): string {

@@ -34,6 +34,19 @@ export class RestTables {
     return this.statements.get(sql);
   }
 
+  private readonly columnInfo = new Map<string, Map<string, { notNull: boolean; hasDefault: boolean }>>();
+
+  /** Column constraints of a table, read from the schema once (so validation follows the migrations). */
+  columns(table: string): Map<string, { notNull: boolean; hasDefault: boolean }> {
+    let info = this.columnInfo.get(table);
+    if (!info) {
+      const rows = this.db.pragma(`table_info(${column(table)})`) as { name: string; notnull: number; dflt_value: unknown }[];
+      info = new Map(rows.map((r) => [r.name, { notNull: r.notnull === 1, hasDefault: r.dflt_value !== null }]));
+      this.columnInfo.set(table, info);
+    }
+    return info;
+  }
+
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
   }

@@ -103,58 +103,66 @@ export function getOne(ctx: ApiContext, resource: Resource, id: number): Record<
   return represent(ctx, resource, row);
 }
 
-/** Validate a POST/PATCH body into column values (relations as ids). */
+/** Validate a POST/PATCH body into column values (relations as ids); every bad field is named in one 400. */
 function values(ctx: ApiContext, resource: Resource, body: Record<string, unknown>, partial: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const errors: Record<string, string[]> = {};
+  const columns = ctx.tables.columns(resource.table);
   for (const f of resource.fields) {
     if (f.readOnly) continue;
     const v = body[f.name];
+    // A column the schema holds NOT NULL without a default must be given, whatever the field spec says.
+    const col = f.kind === 'm2m' ? undefined : columns.get(f.name);
+    const mustExist = f.required || (col?.notNull === true && !col.hasDefault && !f.default);
     if (v === undefined) {
       if (!partial && f.default) out[f.name] = f.default();
-      else if (!partial && f.required) errors[f.name] = ['This field is required.'];
+      else if (!partial && mustExist) errors[f.name] = ['This field is required.'];
       continue;
     }
     if (v === null) {
-      if (f.required) errors[f.name] = ['This field may not be null.'];
+      if (f.required || f.kind === 'm2m' || col?.notNull) errors[f.name] = ['This field may not be null.'];
       else out[f.name] = null;
       continue;
     }
-    switch (f.kind) {
-      case 'fk': {
-        const id = idFromUrl(v, f.target!);
-        if (id === null || !ctx.tables.exists(f.target!, id)) errors[f.name] = ['Invalid hyperlink - Object does not exist.'];
-        else out[f.name] = id;
-        break;
-      }
-      case 'm2m': {
-        if (!Array.isArray(v)) {
-          errors[f.name] = ['Expected a list of items.'];
-          break;
-        }
-        const ids = v.map((item) => idFromUrl(item, f.target!));
-        if (ids.some((id) => id === null || !ctx.tables.exists(f.target!, id))) errors[f.name] = ['Invalid hyperlink - Object does not exist.'];
-        else out[f.name] = ids;
-        break;
-      }
-      case 'bool':
-        if (typeof v === 'boolean') out[f.name] = v;
-        else if (v === 'True' || v === 'true') out[f.name] = true;
-        else if (v === 'False' || v === 'false') out[f.name] = false;
-        else errors[f.name] = ['Must be a valid boolean.'];
-        break;
-      case 'int':
-        if (Number.isInteger(Number(v))) out[f.name] = Number(v);
-        else errors[f.name] = ['A valid integer is required.'];
-        break;
-      default:
-        if (typeof v !== 'string' && typeof v !== 'number') errors[f.name] = ['Not a valid string.'];
-        else if (f.required && String(v) === '') errors[f.name] = ['This field may not be blank.'];
-        else out[f.name] = String(v);
-    }
+    const problem = checkValue(ctx, f, v, out);
+    if (problem) errors[f.name] = [problem];
+    else if (mustExist && out[f.name] === '') errors[f.name] = ['This field may not be blank.'];
   }
   if (Object.keys(errors).length) throw new HttpError(400, errors);
   return out;
+}
+
+/** Convert one non-null value into `out[f.name]`, or say what is wrong with it. */
+function checkValue(ctx: ApiContext, f: Field, v: unknown, out: Record<string, unknown>): string | null {
+  switch (f.kind) {
+    case 'fk': {
+      const id = idFromUrl(v, f.target!);
+      if (id === null || !ctx.tables.exists(f.target!, id)) return 'Invalid hyperlink - Object does not exist.';
+      out[f.name] = id;
+      return null;
+    }
+    case 'm2m': {
+      if (!Array.isArray(v)) return 'Expected a list of items.';
+      const ids = v.map((item) => idFromUrl(item, f.target!));
+      if (ids.some((id) => id === null || !ctx.tables.exists(f.target!, id))) return 'Invalid hyperlink - Object does not exist.';
+      out[f.name] = ids;
+      return null;
+    }
+    case 'bool':
+      if (typeof v === 'boolean') out[f.name] = v;
+      else if (v === 'True' || v === 'true') out[f.name] = true;
+      else if (v === 'False' || v === 'false') out[f.name] = false;
+      else return 'Must be a valid boolean.';
+      return null;
+    case 'int':
+      if ((typeof v !== 'number' && typeof v !== 'string') || !Number.isSafeInteger(Number(v)) || String(v).trim() === '') return 'A valid integer is required.';
+      out[f.name] = Number(v);
+      return null;
+    default:
+      if (typeof v !== 'string' && typeof v !== 'number') return 'Not a valid string.';
+      out[f.name] = String(v);
+      return null;
+  }
 }
 
 export function create(ctx: ApiContext, resource: Resource, body: Record<string, unknown>): Record<string, unknown> {

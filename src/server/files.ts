@@ -1,14 +1,47 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, chmodSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, chmodSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import type { Registry } from '../registry/registry.js';
+import { provablyDead, thisProcess } from '../processes.js';
 import type { DataStore } from '../store/store.js';
 import { detail } from './http.js';
 
 const SHA1 = /^[0-9a-f]{40}$/;
+const UPLOADS = '.fairfs/uploads';
+const TMP_PREFIX = '.tmp-';
+
+const uploadsDir = (store: DataStore): string => join(store.root, UPLOADS);
+
+/** A partial upload is named `.tmp-<pid>-<start>-<random>`: the process writing it. */
+const partialName = (): string => {
+  const me = thisProcess();
+  return `${TMP_PREFIX}${me.pid}-${me.start ?? 0}-${randomBytes(8).toString('hex')}`;
+};
+
+/**
+ * Remove what killed uploads left (`.tmp-*` of processes that are provably
+ * dead; another live server of the same home keeps its own): at server start
+ * and by `fairfs recover`. Returns how many.
+ */
+export function sweepPartialUploads(store: DataStore): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(uploadsDir(store));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!name.startsWith(TMP_PREFIX)) continue;
+    const [pid, start] = name.slice(TMP_PREFIX.length).split('-').map(Number);
+    if (pid && Number.isInteger(pid) && !provablyDead({ pid, start: start || null })) continue;
+    rmSync(join(uploadsDir(store), name), { force: true });
+    removed++;
+  }
+  return removed;
+}
 
 /**
  * File transfer for push and pull: `POST /api/data/<sha1>` hands out an upload
@@ -16,25 +49,25 @@ const SHA1 = /^[0-9a-f]{40}$/;
  * are kept), `GET /data/<sha1>` streams any stored file by hash.
  */
 export class FileService {
-  private readonly uploads: string;
-
   constructor(
     private readonly registry: Registry,
-    store: DataStore,
+    private readonly store: DataStore,
   ) {
-    this.uploads = join(store.root, '.fairfs', 'uploads');
-    mkdirSync(this.uploads, { recursive: true });
+    mkdirSync(uploadsDir(store), { recursive: true });
   }
 
-  /** Where the bytes with this hash are, if this server has them. */
+  /**
+   * Where the bytes with this hash are, if this server has them: an upload, or
+   * a file of its own store. Storage roots and paths posted through the API are
+   * metadata only; nothing outside the store is ever opened.
+   */
   locate(sha1: string): string | null {
     if (!SHA1.test(sha1)) return null;
-    const uploaded = join(this.uploads, sha1);
-    if (existsSync(uploaded)) return uploaded;
-    const local = this.registry.localFileByHash(sha1);
-    if (local) {
-      const file = join(fileURLToPath(local.storageRoot), local.path);
-      if (existsSync(file)) return file;
+    const uploaded = this.store.containedFile(`${UPLOADS}/${sha1}`);
+    if (uploaded) return uploaded;
+    for (const path of this.registry.pathsByHash(sha1, this.store.rootUrl)) {
+      const file = this.store.containedFile(path);
+      if (file) return file;
     }
     return null;
   }
@@ -48,7 +81,7 @@ export class FileService {
   async receive(req: IncomingMessage, sha1: string): Promise<void> {
     if (!SHA1.test(sha1)) throw detail(400, 'the upload path must end in a SHA-1 (40 hex digits)');
     if (this.locate(sha1)) throw detail(409, `a file with hash ${sha1} is already stored`);
-    const tmp = join(this.uploads, `.tmp-${randomBytes(8).toString('hex')}`);
+    const tmp = join(uploadsDir(this.store), partialName());
     const hash = createHash('sha1');
     try {
       req.on('data', (chunk: Buffer) => hash.update(chunk));
@@ -56,7 +89,7 @@ export class FileService {
       const actual = hash.digest('hex');
       if (actual !== sha1) throw detail(400, `the uploaded bytes hash to ${actual}, not ${sha1}`);
       chmodSync(tmp, 0o444);
-      renameSync(tmp, join(this.uploads, sha1));
+      renameSync(tmp, join(uploadsDir(this.store), sha1));
     } finally {
       rmSync(tmp, { force: true });
     }

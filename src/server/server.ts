@@ -5,8 +5,8 @@ import type { Registry } from '../registry/registry.js';
 import { RestTables } from '../registry/rest-tables.js';
 import type { DataStore } from '../store/store.js';
 import { apiRoot, create, getOne, list, modify, options, remove, type ApiContext } from './api.js';
-import { FileService } from './files.js';
-import { baseUrl, detail, HttpError, readJson, sendJson } from './http.js';
+import { FileService, sweepPartialUploads } from './files.js';
+import { detail, drain, HostPolicy, HttpError, readJson, sendJson } from './http.js';
 
 export interface ServerOptions {
   registry: Registry;
@@ -15,6 +15,8 @@ export interface ServerOptions {
   pageSize?: number;
   /** Largest JSON body accepted. */
   maxBody?: number;
+  /** The URL clients reach the server by, when that is not the address it listens on (a proxy). */
+  publicUrl?: string;
   log?: (line: string) => void;
 }
 
@@ -28,8 +30,14 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 export function createRegistryServer(opts: ServerOptions): Server {
   const tables = new RestTables(opts.registry.db);
   const files = new FileService(opts.registry, opts.store);
+  const swept = sweepPartialUploads(opts.store);
+  if (swept) opts.log?.(`fairfs registry: removed ${swept} partial upload(s) left by killed transfers`);
   const pageSize = opts.pageSize ?? 100;
   const maxBody = opts.maxBody ?? 1 << 20;
+  const hosts = new HostPolicy(() => {
+    const a = server.address();
+    return a && typeof a === 'object' ? { address: a.address, port: a.port } : null;
+  }, opts.publicUrl ? new URL(opts.publicUrl) : null);
 
   function authenticate(req: IncomingMessage): { id: number; username: string } | null {
     const header = req.headers.authorization;
@@ -46,7 +54,7 @@ export function createRegistryServer(opts: ServerOptions): Server {
     const method = req.method ?? 'GET';
     const parts = url.pathname.split('/').filter(Boolean);
     const slash = url.pathname.endsWith('/');
-    const base = baseUrl(req);
+    const base = hosts.baseFor(req);
     const writes = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
     const user = authenticate(req);
     if (writes && !user) throw detail(403, 'Authentication credentials were not provided.');
@@ -110,15 +118,39 @@ export function createRegistryServer(opts: ServerOptions): Server {
     throw detail(404, 'Not found.');
   }
 
-  return createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
+  const server = createServer((req, res) => {
+    route(req, res).catch(async (err: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      if (err instanceof HttpError) return sendJson(res, err.status, err.body);
-      opts.log?.(`fairfs registry: internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
-      sendJson(res, 500, { detail: 'internal server error' });
+      let status: number;
+      let body: unknown;
+      if (err instanceof HttpError) ({ status, body } = err);
+      else {
+        // The log has the stack; the client gets no trace and no path of this host.
+        opts.log?.(`fairfs registry: internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? err}`);
+        ({ status, body } = asClientError(err));
+      }
+      // Refused before its body was read: read it away first, or a client still sending never sees the answer.
+      const drained = await drain(req);
+      sendJson(res, status, body, drained ? {} : { Connection: 'close' });
     });
   });
+  return server;
+}
+
+/**
+ * The last line of defence for "no request gets a 5xx": constraint errors
+ * that validation missed are the client's data (400/409); anything else is
+ * logged and answered without detail.
+ */
+function asClientError(err: unknown): { status: number; body: unknown } {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) {
+    const column = /failed: \w+\.(\w+)/.exec((err as Error).message)?.[1];
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return { status: 409, body: { detail: 'a record with these values already exists.' } };
+    return { status: 400, body: column ? { [column]: ['This value is not allowed here.'] } : { detail: 'the request breaks a constraint of the registry' } };
+  }
+  return { status: 500, body: { detail: 'internal server error' } };
 }

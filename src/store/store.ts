@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InternalError } from '../errors.js';
@@ -38,6 +38,22 @@ export class DataStore {
       throw new InternalError(`stored path ${relPath} escapes the data store`);
     }
     return abs;
+  }
+
+  /**
+   * The absolute path of a regular file inside the store, or null. Paths come
+   * from registry rows that API clients may have written, so the file is
+   * resolved with symlinks followed and must still lie under the store's root.
+   */
+  containedFile(relPath: string): string | null {
+    try {
+      const root = realpathSync(this.root);
+      const real = realpathSync(resolve(root, relPath));
+      if (!real.startsWith(root + sep) || !statSync(real).isFile()) return null;
+      return real;
+    } catch {
+      return null;
+    }
   }
 
   static locationFor(namespace: string, name: string, hash: string, extension: string): string {

@@ -4,7 +4,7 @@ import t from 'tap';
 import { projectRoot } from '../helpers/cli.js';
 
 /*
- * The layout is the architecture: cli → session/sync/server → registry/store/formats → errors,
+ * The layout is the architecture: cli → session/sync/server → registry/store/formats → errors/processes,
  * mount → session. Each native or network library has exactly one home.
  */
 
@@ -32,16 +32,17 @@ t.test('dependencies point one way', async (t) => {
   // What each layer may import from inside src/.
   const allowed: Record<string, string[]> = {
     errors: [],
+    processes: [],
     home: ['errors'],
     formats: ['errors'],
     registry: ['errors', 'formats'],
-    store: ['errors', 'formats'],
+    store: ['errors', 'formats', 'processes'],
     config: ['errors', 'registry', 'store', 'formats'],
-    session: ['errors', 'home', 'config', 'registry', 'store', 'formats'],
-    mount: ['errors', 'home', 'session', 'registry', 'store', 'config', 'formats'],
-    server: ['errors', 'registry', 'store', 'formats'],
-    sync: ['errors', 'home', 'config', 'registry', 'store', 'formats'],
-    cli: ['errors', 'home', 'config', 'registry', 'store', 'formats', 'session', 'mount', 'server', 'sync'],
+    session: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats'],
+    mount: ['errors', 'processes', 'home', 'session', 'registry', 'store', 'config', 'formats'],
+    server: ['errors', 'processes', 'registry', 'store', 'formats'],
+    sync: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats'],
+    cli: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats', 'session', 'mount', 'server', 'sync'],
   };
   for (const { file, layer: l, imports: list } of sources) {
     for (const target of list.filter((i) => i.startsWith('.'))) {

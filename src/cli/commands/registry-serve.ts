@@ -1,14 +1,16 @@
 import { createRegistryServer } from '../../server/server.js';
+import { UsageError } from '../../errors.js';
 import { DataStore } from '../../store/store.js';
 import { openHome, type GlobalOptions } from '../context.js';
 import { info } from '../output.js';
 
-export default async function serve(g: GlobalOptions, o: { host: string; port: string; pageSize?: string }): Promise<number> {
+export default async function serve(g: GlobalOptions, o: { host: string; port: string; pageSize?: string; publicUrl?: string }): Promise<number> {
   const { home, registry } = openHome(g);
   const server = createRegistryServer({
     registry,
     store: new DataStore(home.dataStore),
     ...(o.pageSize ? { pageSize: Number(o.pageSize) } : {}),
+    ...(o.publicUrl ? { publicUrl: publicUrl(o.publicUrl) } : {}),
     log: info,
   });
   await new Promise<void>((resolve, reject) => {
@@ -28,4 +30,15 @@ export default async function serve(g: GlobalOptions, o: { host: string; port: s
     process.once('SIGTERM', stop);
   });
   return 0;
+}
+
+function publicUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--public-url ${raw} is not a URL`, { hint: 'e.g. --public-url https://registry.example.org' });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--public-url must be http(s), not ${url.protocol}`);
+  return url.href;
 }
