@@ -96,7 +96,8 @@ export function buildProgram(): Command {
   program
     .command('recover')
     .description('clean stale mounts, mark interrupted runs aborted, keep their outputs in quarantine')
-    .action((_o, cmd: Command) => run(() => import('./commands/recover.js'), globals(cmd)));
+    .option('--all', "also remove dead mounts of other homes (live sessions are never touched)")
+    .action((o, cmd: Command) => run(() => import('./commands/recover.js'), globals(cmd), o));
 
   program
     .command('doctor')

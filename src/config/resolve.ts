@@ -161,7 +161,9 @@ function resolveWrite(spec: WriteSpec, registry: Registry): ResolvedWrite {
 
 /** The write item a mount path belongs to: its exact path, or the first glob it matches. */
 export function matchWrite(writes: readonly ResolvedWrite[], path: string): ResolvedWrite | undefined {
-  return writes.find((w) => (w.glob ? w.glob.test(path) : w.path === path));
+  // Write items are relative to the mount root; the filesystem asks with absolute mount paths.
+  const rel = path.replace(/^\/+/, '');
+  return writes.find((w) => (w.glob ? w.glob.test(rel) : w.path === rel));
 }
 
 /** `outputs/run_*.txt` → a RegExp over mount paths; `*` stays inside one path segment. */

@@ -7,6 +7,7 @@ import type { FileStat } from '../session/stat.js';
 import { loadHdf5 } from '../store/hdf5.js';
 import { FuseMount, type ServedFs } from './fuse-adapter.js';
 import { fuseMounts } from './fusermount.js';
+import { ownerFsname } from './owner.js';
 
 export const CATALOG_SUBTYPE = 'fairfs-catalog';
 
@@ -70,11 +71,11 @@ export class CatalogFs implements ServedFs {
 }
 
 /** Serve the catalog until the mount goes away (`fairfs unmount` / fusermount -u) or a signal. */
-export async function serveCatalog(registry: Registry, mountpoint: string, statDir: string): Promise<{ done: Promise<void> }> {
+export async function serveCatalog(registry: Registry, mountpoint: string, statDir: string, home: string): Promise<{ done: Promise<void> }> {
   await loadHdf5();
   let fuse: FuseMount;
   try {
-    fuse = await FuseMount.mount(mountpoint, new CatalogFs(new Catalog(registry), statDir), { subtype: CATALOG_SUBTYPE, cacheSeconds: 2 });
+    fuse = await FuseMount.mount(mountpoint, new CatalogFs(new Catalog(registry), statDir), { subtype: CATALOG_SUBTYPE, fsname: ownerFsname('catalog', null, home), cacheSeconds: 2 });
   } catch (err) {
     throw new MountError(`cannot mount the catalog on ${mountpoint}: ${(err as Error).message}`, { hint: 'run `fairfs doctor`' });
   }

@@ -27,6 +27,8 @@ export interface ServedFs {
 export interface FuseMountOptions {
   /** Shown as `fuse.<subtype>` in /proc/self/mountinfo. */
   subtype: string;
+  /** The mount's source in mountinfo: who serves it (see owner.ts). */
+  fsname: string;
   /** Kernel attribute/entry cache in seconds (longer for immutable trees). */
   cacheSeconds?: number;
   trace?: (line: string) => void;
@@ -60,7 +62,7 @@ export class FuseMount {
     const fuse = new FairfsFuse(mountpoint, buildOps(fs, opts), {
       // fuse-native's default 15 s per-op timeout answers ETIMEDOUT to slow but healthy ops.
       timeout: false,
-      fsname: 'fairfs',
+      fsname: opts.fsname,
       subtype: opts.subtype,
       autoCache: true,
       attrTimeout: cache,

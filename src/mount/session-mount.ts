@@ -1,12 +1,15 @@
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { BusyError, MountError } from '../errors.js';
 import { finaliseSession, type FinaliseReport, type RunOutcome } from '../session/finalise.js';
 import type { Session } from '../session/session.js';
 import { serveControl, type ControlRequest } from './control.js';
 import { FuseMount } from './fuse-adapter.js';
-import { fusermountUnmount, isMounted } from './fusermount.js';
-import { isLive, recoverStale } from './recover.js';
+import type { Home } from '../home.js';
+import type { Registry } from '../registry/registry.js';
+import { fuseMounts, fusermountUnmount, isMounted } from './fusermount.js';
+import { describeOwner, judgeMount, ownerFsname } from './owner.js';
+import { recoverStale } from './recover.js';
 
 export interface StopOptions {
   /** Finalise even if files are still open on the mount. */
@@ -32,12 +35,12 @@ export class MountedSession {
     mountpoint: string,
     opts: { debug?: boolean; log?: (line: string) => void; /** Called once a `fairfs unmount` has been answered. */ onControlStop?: () => void } = {},
   ): Promise<MountedSession> {
-    await prepareMountpoint(session, mountpoint);
     const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     let fuse: FuseMount;
     try {
       fuse = await FuseMount.mount(mountpoint, session.vfs, {
         subtype: 'fairfs',
+        fsname: ownerFsname('run', session.runId, session.home.root),
         ...(opts.debug ? { trace: (line: string) => log(`fuse ${line}`) } : {}),
         onUnexpected: (op, path, err) => log(`fairfs: unexpected error in ${op} ${path}: ${(err as Error)?.stack ?? err}`),
       });
@@ -93,22 +96,55 @@ export class MountedSession {
   }
 }
 
-async function prepareMountpoint(session: Session, mountpoint: string): Promise<void> {
-  if (isMounted(mountpoint)) {
-    const owner = session.registry.listSessions('running').find((s) => s.mountpoint === mountpoint && s.runId !== session.runId);
-    if (owner && (await isLive(owner))) {
-      throw new MountError(`${mountpoint} is already mounted by run ${owner.runId}`, {
-        hint: `finish that run first with \`fairfs unmount ${mountpoint}\``,
+/**
+ * Make sure a mount can happen on `mountpoint` before any run is opened, so a
+ * refused mount leaves no code run behind (exit 73 for each refusal). A dead
+ * fairfs mount of this home is recovered first; a live one of any home, and
+ * another home's dead one, are refused with their owner named, never touched.
+ */
+export async function prepareMountpoint(home: Home, registry: Registry, mountpoint: string): Promise<void> {
+  try {
+    accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
+  } catch (err) {
+    throw new MountError(`cannot use /dev/fuse: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      hint: 'load the fuse module (`modprobe fuse`) or run the container with --device /dev/fuse; `fairfs doctor` checks the rest',
+    });
+  }
+  const entry = fuseMounts().find((m) => m.mountpoint === mountpoint);
+  if (entry) {
+    const mount = await judgeMount(entry);
+    if (!mount.fstype.startsWith('fuse.fairfs')) {
+      throw new MountError(`${mountpoint} is already a ${mount.fstype} mount`, { hint: 'choose an empty directory as the mountpoint' });
+    }
+    if (mount.state === 'live') {
+      throw new MountError(`${mountpoint} is already mounted by ${describeOwner(mount)}`, {
+        hint: mount.owner?.home === home.root ? `finish it first with \`fairfs unmount ${mountpoint}\`` : 'choose another mountpoint',
       });
     }
-    // A dead daemon's mount: clean it up and mark its run aborted (DESIGN §4.5).
-    await recoverStale(session.home, session.registry, owner?.runId);
+    const ours = mount.owner?.home === home.root;
+    if (!ours) {
+      throw new MountError(`${mountpoint} holds a dead mount of ${describeOwner(mount)}`, {
+        hint: mount.owner ? `FAIRFS_HOME=${mount.owner.home} fairfs recover (or fairfs recover --all) removes it` : 'fairfs recover --all removes it',
+      });
+    }
+    // A dead daemon of this home: recover its run (aborted, outputs quarantined) and free the mountpoint.
+    if (mount.owner?.runId) await recoverStale(home, registry, mount.owner.runId);
     if (isMounted(mountpoint)) await fusermountUnmount(mountpoint, true);
   }
-  mkdirSync(mountpoint, { recursive: true });
-  if (!statSync(mountpoint).isDirectory()) {
-    throw new MountError(`${mountpoint} is not a directory`, { hint: 'choose an empty directory as the mountpoint' });
+  let isDir: boolean;
+  try {
+    isDir = statSync(mountpoint).isDirectory();
+  } catch {
+    try {
+      mkdirSync(mountpoint, { recursive: true });
+    } catch (err) {
+      throw new MountError(`cannot create the mountpoint ${mountpoint}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        hint: 'choose an empty directory you can write to',
+      });
+    }
+    isDir = true;
   }
+  if (!isDir) throw new MountError(`${mountpoint} is not a directory`, { hint: 'choose an empty directory as the mountpoint' });
   if (readdirSync(mountpoint).length > 0) {
     throw new MountError(`${mountpoint} is not empty`, {
       hint: 'mount on an empty directory: files under it would be hidden from the model while the session runs',

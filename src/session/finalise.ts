@@ -10,6 +10,7 @@ import { sha1File } from '../store/hash.js';
 import type { DataStore, StoredFile } from '../store/store.js';
 import { componentsOf } from '../store/components.js';
 import type { ComponentParse } from '../formats/toml.js';
+import { inputComponentsOf } from './inputs.js';
 import { planOutputs, type PlannedOutput } from './plan-outputs.js';
 import type { Session } from './session.js';
 
@@ -54,7 +55,7 @@ export async function finaliseSession(session: Session, outcome: RunOutcome): Pr
     fallbackNamespace,
   );
   const hashed = await Promise.all(files.map(async (f) => ({ ...f, hash: f.node.hash.digestFor(f.node.size) ?? (await sha1File(f.node.staging)) })));
-  const inputComponents = inputsUsed(session);
+  const inputComponents = inputComponentsOf(registry, runId);
   const codeRunId = session.record.codeRunId;
   const scriptObject = storeSubmissionScript(session);
 
@@ -125,23 +126,6 @@ export async function finaliseSession(session: Session, outcome: RunOutcome): Pr
     rmSync(session.stagingDir, { recursive: true, force: true });
   }
   return { runId, status: outcome.status, outputs, quarantined: null, warnings: plan.warnings };
-}
-
-/** The components the run opened: declared inputs (whole objects) and anything read from `.fair/catalog/`. */
-function inputsUsed(session: Session): number[] {
-  // A model may open the same input thousands of times: look each (product, component) up once.
-  const opened = new Map<string, { dataProduct: number; component: string }>();
-  for (const a of session.registry.accesses(session.runId)) {
-    if (a.op !== 'open' || a.outcome !== 'ok' || a.dataProduct === null) continue;
-    const component = a.component ?? 'whole_object';
-    opened.set(`${a.dataProduct}#${component}`, { dataProduct: a.dataProduct, component });
-  }
-  const ids: number[] = [];
-  for (const { dataProduct, component } of opened.values()) {
-    const id = session.registry.componentIdFor(dataProduct, component);
-    if (id !== undefined) ids.push(id);
-  }
-  return ids;
 }
 
 interface ScriptFile {

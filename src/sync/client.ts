@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync, statfsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Agent, request, type Dispatcher } from 'undici';
-import { InternalError, PermissionError, RemoteUnavailableError } from '../errors.js';
+import { InternalError, PermissionError, RemoteDataError, RemoteUnavailableError } from '../errors.js';
 import type { TransferProgress } from './progress.js';
 
 export type Record_ = Record<string, unknown> & { url: string };
@@ -30,26 +31,51 @@ export class RegistryClient {
   private readonly token: string | null;
   private readonly dispatcher: Dispatcher;
 
-  constructor(apiUrl: string, token: string | null) {
+  private readonly origin: string;
+
+  constructor(apiUrl: string, token: string | null, opts: { idleTimeoutMs?: number } = {}) {
     this.apiUrl = apiUrl;
     this.base = apiUrl.replace(/\/api\/$/, '');
+    this.origin = new URL(apiUrl).origin;
     this.token = token;
-    this.dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 8 });
+    const idle = opts.idleTimeoutMs ?? 60_000;
+    // No byte for `idle` ms, in headers or body, ends the request: a stalled remote cannot hang a pull.
+    this.dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 8, headersTimeout: idle, bodyTimeout: idle });
+  }
+
+  /** The token goes to the registry it belongs to (scheme, host and port of the API URL), and nowhere else. */
+  private tokenFor(url: string): Record<string, string> {
+    return this.token && new URL(url).origin === this.origin ? { authorization: `token ${this.token}` } : {};
+  }
+
+  /** A record URL the remote handed us must lie under its own API: anything else is refused, not fetched. */
+  private checkApiUrl(url: string): void {
+    let inside = false;
+    try {
+      const u = new URL(url);
+      inside = u.origin === this.origin && u.href.startsWith(this.apiUrl);
+    } catch {
+      inside = false;
+    }
+    if (!inside) {
+      throw new RemoteDataError(`the registry at ${this.apiUrl} pointed to ${url.slice(0, 200)}, outside its own API`, {
+        hint: 'nothing was fetched from there; the remote holds a bad relation URL: tell its maintainers',
+      });
+    }
   }
 
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
 
-  private headers(write: boolean): Record<string, string> {
-    const h: Record<string, string> = { accept: 'application/json; version=1.0.0' };
-    if (this.token) h.authorization = `token ${this.token}`;
-    else if (write) throw new PermissionError(`writing to ${this.apiUrl} needs an API token`, { hint: 'set FAIRFS_TOKEN, or token_file for the remote in settings.yaml' });
-    return h;
+  private headers(write: boolean, url: string): Record<string, string> {
+    if (write && !this.token) throw new PermissionError(`writing to ${this.apiUrl} needs an API token`, { hint: 'set FAIRFS_TOKEN, or token_file for the remote in settings.yaml' });
+    return { accept: 'application/json; version=1.0.0', ...this.tokenFor(url) };
   }
 
   private async call(method: Dispatcher.HttpMethod, url: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    const headers = { ...this.headers(method !== 'GET'), ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+    this.checkApiUrl(url);
+    const headers = { ...this.headers(method !== 'GET', url), ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
@@ -129,7 +155,8 @@ export class RegistryClient {
     if (r.status !== 201) throw new RemoteUnavailableError(`upload of ${sha1} refused with ${r.status}: ${describe(r.json)}`);
     const { url } = r.json as { url: string };
     const size = statSync(file).size;
-    const headers = { ...this.headers(true), 'content-type': 'application/octet-stream', 'content-length': String(size) };
+    // An upload URL on another origin (a presigned object-store URL) gets no registry token.
+    const headers = { ...this.tokenFor(url), 'content-type': 'application/octet-stream', 'content-length': String(size) };
     const body = createReadStream(file, { highWaterMark: 1 << 20 });
     if (progress) {
       progress.start(`upload ${sha1.slice(0, 12)}`, size);
@@ -149,34 +176,77 @@ export class RegistryClient {
     return true;
   }
 
-  /** Stream a URL to `dest`, returning the SHA-1 of what arrived. */
+  /**
+   * Stream a URL to `dest`, returning the SHA-1 of what arrived. Redirects
+   * are followed (to an object store: without the token), free space is
+   * checked before and while writing, and a partial file never stays behind.
+   */
   async download(url: string, dest: string, progress?: TransferProgress, label = 'download'): Promise<string> {
     const hash = createHash('sha1');
     let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, { method: 'GET', dispatcher: this.dispatcher, headers: this.token ? { authorization: `token ${this.token}` } : {} });
-    } catch (err) {
-      throw new RemoteUnavailableError(`download of ${url} failed: ${(err as Error).message}`, { cause: err });
+    let at = url;
+    for (let hop = 0; ; hop++) {
+      try {
+        res = await request(at, { method: 'GET', dispatcher: this.dispatcher, headers: this.tokenFor(at) });
+      } catch (err) {
+        throw new RemoteUnavailableError(`download of ${at} failed: ${(err as Error).message}`, { cause: err });
+      }
+      const location = res.headers.location;
+      if (res.statusCode < 300 || res.statusCode >= 400 || typeof location !== 'string') break;
+      await res.body.dump();
+      if (hop === 5) throw new RemoteUnavailableError(`download of ${url}: more than 5 redirects`);
+      const next = new URL(location, at);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new RemoteDataError(`download of ${url} redirected to a ${next.protocol} URL`);
+      at = next.href;
     }
     if (res.statusCode !== 200) {
       await res.body.dump();
-      throw new RemoteUnavailableError(`download of ${url} answered ${res.statusCode}`);
+      throw new RemoteUnavailableError(`download of ${at} answered ${res.statusCode}`);
     }
+    const declared = Number(res.headers['content-length'] ?? 0);
+    const folder = dirname(dest);
     try {
+      ensureSpace(folder, declared, at);
+      progress?.start(label, declared);
+      let sinceCheck = 0;
       // A 'data' listener beside the pipe hashes each chunk as it passes, with no extra stream stage.
-      progress?.start(label, Number(res.headers['content-length'] ?? 0));
       res.body.on('data', (chunk: Buffer) => {
         hash.update(chunk);
         progress?.advance(chunk.length);
+        sinceCheck += chunk.length;
+        if (sinceCheck >= SPACE_CHECK_BYTES) {
+          sinceCheck = 0;
+          try {
+            ensureSpace(folder, 0, at);
+          } catch (err) {
+            res.body.destroy(err as Error);
+          }
+        }
       });
       await pipeline(res.body, createWriteStream(dest, { highWaterMark: 4 << 20 }));
     } catch (err) {
       rmSync(dest, { force: true });
-      throw new RemoteUnavailableError(`download of ${url} broke off: ${(err as Error).message}`, { cause: err });
+      if (err instanceof RemoteUnavailableError) throw err;
+      throw new RemoteUnavailableError(`download of ${at} broke off: ${(err as Error).message}`, { cause: err });
     } finally {
       progress?.stop();
     }
     return hash.digest('hex');
+  }
+}
+
+/** Free space is re-checked every this many bytes of a download. */
+const SPACE_CHECK_BYTES = 64 << 20;
+/** What a download must leave free on the disk. */
+const SPACE_RESERVE_BYTES = 256 << 20;
+
+function ensureSpace(folder: string, need: number, url: string): void {
+  const s = statfsSync(folder);
+  const free = s.bavail * s.bsize;
+  if (free - need < SPACE_RESERVE_BYTES) {
+    throw new RemoteUnavailableError(`not enough free space for ${url}: ${Math.floor(free / 2 ** 20)} MiB free under ${folder}`, {
+      hint: 'free some space (or point FAIRFS_HOME at a larger disk) and pull again; nothing was registered',
+    });
   }
 }
 

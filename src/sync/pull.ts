@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import semver from 'semver';
 import type { RunConfig } from '../config/load.js';
 import { versionExpression } from '../config/variables.js';
 import { MissingDataError, RemoteDataError } from '../errors.js';
 import type { Home } from '../home.js';
+import { provablyDead, thisProcess } from '../processes.js';
 import type { Registry } from '../registry/registry.js';
 import { DataStore, type StoredFile } from '../store/store.js';
 import { idOf, RegistryClient, type Record_ } from './client.js';
@@ -69,10 +70,19 @@ export async function pull(opts: {
   progress?: TransferProgress;
 }): Promise<PullReport> {
   const { registry, config } = opts;
-  const client = new RegistryClient(opts.remote.apiUrl, opts.remote.token);
+  const client = new RegistryClient(opts.remote.apiUrl, opts.remote.token, { idleTimeoutMs: opts.remote.idleTimeoutMs });
   const report: PullReport = { fetched: [], skipped: [], bytes: 0 };
-  const staging = join(opts.home.staging, `pull-${randomBytes(6).toString('hex')}`);
+  sweepPullStaging(opts.home);
+  const me = thisProcess();
+  const staging = join(opts.home.staging, `${PULL_PREFIX}${me.pid}-${me.start ?? 0}-${randomBytes(6).toString('hex')}`);
   const downloaded: { plan: Planned; file: string }[] = [];
+  // Ctrl-C or a TERM mid-download: remove the partial files, then die of the signal as usual.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    rmSync(staging, { recursive: true, force: true });
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const plans: Planned[] = [];
     for (const spec of pullableReads(config, registry)) {
@@ -135,10 +145,33 @@ export async function pull(opts: {
       }
     });
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     rmSync(staging, { recursive: true, force: true });
     await client.close();
   }
   return report;
+}
+
+const PULL_PREFIX = 'pull-';
+
+/** Remove the download folders of pulls whose process is provably dead (a SIGKILL leaves them). Returns how many. */
+export function sweepPullStaging(home: Home): number {
+  let names: string[];
+  try {
+    names = readdirSync(home.staging);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(PULL_PREFIX)) continue;
+    const [pid, start] = name.slice(PULL_PREFIX.length).split('-').map(Number);
+    if (pid && Number.isInteger(pid) && !provablyDead({ pid, start: start || null })) continue;
+    rmSync(join(home.staging, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }
 
 /** Read items that need the remote: all but explicit versions already registered here. */

@@ -50,7 +50,7 @@ export async function push(opts: PushOptions): Promise<PushReport> {
   const runs = runsToPush(opts.registry, opts.remote, opts.runs);
   const report: PushReport = { runs: runs.map((r) => ({ runId: r.runId, uuid: r.uuid, url: null })), created: 0, found: 0, uploaded: 0 };
   if (opts.dryRun || runs.length === 0) return report;
-  const client = new RegistryClient(opts.remote.apiUrl, opts.remote.token);
+  const client = new RegistryClient(opts.remote.apiUrl, opts.remote.token, { idleTimeoutMs: opts.remote.idleTimeoutMs });
   try {
     const pusher = new Pusher(opts.registry, client, opts.remote.apiUrl, report, opts.progress);
     for (const [i, run] of runs.entries()) report.runs[i]!.url = await pusher.codeRun(run);

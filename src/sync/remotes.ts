@@ -8,7 +8,11 @@ export interface Remote {
   /** The API root, normalised to end in `/api/`; also the key of sync journals. */
   apiUrl: string;
   token: string | null;
+  /** A transfer with no byte for this long is given up (settings `transfer_idle_timeout`, seconds). */
+  idleTimeoutMs: number;
 }
+
+export const DEFAULT_IDLE_TIMEOUT_S = 60;
 
 interface RemoteSetting {
   url: string;
@@ -40,7 +44,14 @@ export function resolveRemote(home: Home, requested: string | undefined, configU
   const settings = readSettings(home) as ReturnType<typeof readSettings> & {
     remotes?: Record<string, RemoteSetting>;
     default_remote?: string;
+    transfer_idle_timeout?: unknown;
   };
+  const idle = settings.transfer_idle_timeout ?? DEFAULT_IDLE_TIMEOUT_S;
+  if (typeof idle !== 'number' || !(idle > 0)) {
+    throw new ConfigError(`transfer_idle_timeout in ${home.settingsFile} must be a number of seconds above 0, not ${JSON.stringify(idle)}`, {
+      hint: `e.g. transfer_idle_timeout: ${DEFAULT_IDLE_TIMEOUT_S}`,
+    });
+  }
   const remotes = settings.remotes ?? {};
   let setting: RemoteSetting | undefined;
   if (requested && /^https?:\/\//.test(requested)) setting = { url: requested };
@@ -68,5 +79,5 @@ export function resolveRemote(home: Home, requested: string | undefined, configU
       throw new ConfigError(`cannot read the token file ${file}: ${(err as Error).message}`, { hint: 'create it with `fairfs registry token create` on the server' });
     }
   }
-  return { apiUrl: normaliseApiUrl(setting.url), token };
+  return { apiUrl: normaliseApiUrl(setting.url), token, idleTimeoutMs: idle * 1000 };
 }

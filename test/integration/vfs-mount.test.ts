@@ -1,7 +1,7 @@
 import { appendFile, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { MountedSession } from '../../src/mount/session-mount.js';
+import { MountedSession, prepareMountpoint } from '../../src/mount/session-mount.js';
 import { conformance, type Driver } from '../helpers/conformance.js';
 import { exec } from '../helpers/cli.js';
 import { fuseMountpoints } from '../helpers/mount.js';
@@ -27,6 +27,7 @@ function mountDriver(root: string): Driver {
 t.test('conformance through a real FUSE mount', async (t) => {
   const { session, dir } = await openTestSession(t);
   const mnt = join(dir, 'mnt');
+  await prepareMountpoint(session.home, session.registry, mnt);
   const mounted = await MountedSession.start(session, mnt, { log: () => {} });
   let stopped = false;
   t.teardown(async () => {

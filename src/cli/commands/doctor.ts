@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { findFusermount } from '../../mount/fusermount.js';
-import { isLive, orphanMounts } from '../../mount/recover.js';
+import { describeOwner, isLive, otherMounts } from '../../mount/recover.js';
 import { openHome, type GlobalOptions } from '../context.js';
 
 interface Check {
@@ -45,12 +45,22 @@ export default async function doctor(g: GlobalOptions): Promise<number> {
       ? { name: 'interrupted runs', ok: true, detail: 'none' }
       : { name: 'interrupted runs', ok: false, detail: stale.join(', '), fix: 'fairfs recover' },
   );
-  const orphans = orphanMounts(registry);
+  // Other homes' live sessions are fine; dead mounts are reported by owner, and only this home's need this home's fix.
+  const others = await otherMounts(home, registry);
+  const dead = others.filter((m) => m.mount.state === 'dead');
   checks.push(
-    orphans.length === 0
+    dead.length === 0
       ? { name: 'stale mounts', ok: true, detail: 'none' }
-      : { name: 'stale mounts', ok: false, detail: orphans.join(', '), fix: 'fairfs recover' },
+      : {
+          name: 'stale mounts',
+          ok: false,
+          detail: dead.map((m) => `${m.mount.mountpoint} (${describeOwner(m.mount)}; ${m.mount.why})`).join(', '),
+          fix: dead.some((m) => m.ours) ? 'fairfs recover' : 'fairfs recover --all (they belong to other homes)',
+        },
   );
+  for (const m of others.filter((x) => x.mount.state === 'live')) {
+    checks.push({ name: 'other sessions', ok: true, detail: `${m.mount.mountpoint}: live, ${describeOwner(m.mount)}` });
+  }
   for (const c of checks) {
     process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(17)} ${c.detail}\n`);
     if (c.fix) process.stdout.write(`      fix: ${c.fix}\n`);

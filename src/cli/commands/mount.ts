@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { asFairfsError, MountError, UsageError } from '../../errors.js';
 import type { Home } from '../../home.js';
 import { serveCatalog } from '../../mount/catalog-mount.js';
 import type { Registry } from '../../registry/registry.js';
 import { fromWire, type ControlReply } from '../../mount/control.js';
-import { MountedSession } from '../../mount/session-mount.js';
+import { MountedSession, prepareMountpoint } from '../../mount/session-mount.js';
 import { discardSession, Session } from '../../session/session.js';
 import { openHome, type GlobalOptions } from '../context.js';
 import { info } from '../output.js';
@@ -37,6 +37,7 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   try {
+    await prepareMountpoint(home, registry, mountpoint);
     session = await Session.open({
       home,
       registry,
@@ -79,8 +80,8 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
 async function catalogMount(home: Home, registry: Registry, mountpoint: string, notify: ((msg: DaemonMessage) => void) | null): Promise<number> {
   let served: Awaited<ReturnType<typeof serveCatalog>>;
   try {
-    mkdirSync(mountpoint, { recursive: true });
-    served = await serveCatalog(registry, mountpoint, home.dataStore);
+    await prepareMountpoint(home, registry, mountpoint);
+    served = await serveCatalog(registry, mountpoint, home.dataStore, home.root);
   } catch (err) {
     const e = asFairfsError(err);
     notify?.({ type: 'error', error: { name: e.name, message: e.message, exitCode: e.exitCode, errno: e.errno, ...(e.hint ? { hint: e.hint } : {}) } });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmdirSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { MountedSession } from '../../mount/session-mount.js';
+import { MountedSession, prepareMountpoint } from '../../mount/session-mount.js';
 import type { RunOutcome } from '../../session/finalise.js';
 import { discardSession, Session } from '../../session/session.js';
 import { openHome, type GlobalOptions } from '../context.js';
@@ -32,6 +32,7 @@ export default async function run(g: GlobalOptions, config: string, argv: string
   let session: Session | undefined;
   let mounted: MountedSession;
   try {
+    await prepareMountpoint(home, registry, mountpoint);
     session = await Session.open({ home, registry, configFile: config, mountpoint, strict: o.strict ?? false, command: commandLine });
     mounted = await MountedSession.start(session, mountpoint, { debug: g.debug ?? false });
   } catch (err) {

@@ -5,6 +5,7 @@ import { CATALOG_SUBTYPE } from '../../mount/catalog-mount.js';
 import { fuseMounts, fusermountUnmount, isMounted } from '../../mount/fusermount.js';
 import { info } from '../output.js';
 import { recoverStale } from '../../mount/recover.js';
+import { describeOwner, judgeMount } from '../../mount/owner.js';
 import type { FinaliseReport } from '../../session/finalise.js';
 import { openHome, type GlobalOptions } from '../context.js';
 import { printFinaliseReport } from '../report.js';
@@ -20,8 +21,15 @@ export default async function unmount(g: GlobalOptions, dir: string, o: { abort?
     return 0;
   }
   if (!session) {
-    throw new MissingDataError(`no running fairfs session is mounted on ${mountpoint}`, {
-      hint: isMounted(mountpoint) ? 'the mount has no live session: run `fairfs recover` to remove it' : 'list runs with `fairfs runs`',
+    const entry = fuseMounts().find((m) => m.mountpoint === mountpoint);
+    const mount = entry ? await judgeMount(entry) : null;
+    const foreign = mount?.owner && mount.owner.home !== home.root ? mount.owner.home : null;
+    throw new MissingDataError(`no running fairfs session of ${home.root} is mounted on ${mountpoint}`, {
+      hint: foreign
+        ? `it is ${describeOwner(mount!)}: FAIRFS_HOME=${foreign} fairfs unmount ${mountpoint}`
+        : isMounted(mountpoint)
+          ? 'the mount has no live session: run `fairfs recover` to remove it'
+          : 'list runs with `fairfs runs`',
     });
   }
   const reply = await sendControl(session.runId, { op: 'finalise', abort: o.abort ?? false, force: o.force ?? false });
