@@ -28,6 +28,7 @@ export class MountedSession {
     readonly mountpoint: string,
     private readonly fuse: FuseMount,
     private control: Server | null,
+    private readonly log: (line: string) => void,
   ) {}
 
   static async start(
@@ -50,7 +51,7 @@ export class MountedSession {
         cause: err,
       });
     }
-    const mounted = new MountedSession(session, mountpoint, fuse, null);
+    const mounted = new MountedSession(session, mountpoint, fuse, null, log);
     session.recorder.onRecord((row) => {
       if (row.outcome === 'refused') log(`fairfs: refused ${row.op} ${row.path}: ${row.reason}`);
     });
@@ -88,7 +89,12 @@ export class MountedSession {
       );
     }
     this.stopping = (async () => {
-      await this.fuse.unmount();
+      try {
+        await this.fuse.unmount();
+      } catch (err) {
+        // Already gone (someone ran fusermount -u) or stuck: finalise all the same, the outputs are in staging.
+        this.log(`fairfs: unmounting ${this.mountpoint} failed (${(err as Error).message}); finalising anyway`);
+      }
       this.control?.close();
       return finaliseSession(this.session, outcome);
     })();

@@ -44,6 +44,49 @@ export interface FinaliseReport {
  * outputs in quarantine instead.
  */
 export async function finaliseSession(session: Session, outcome: RunOutcome): Promise<FinaliseReport> {
+  const progress: Progress = { stored: [] };
+  try {
+    return await finalise(session, outcome, progress);
+  } catch (err) {
+    // Whatever broke (disk full, a name the store cannot hold, a version race), no run stays `running`.
+    await endFailed(session, outcome, progress, err);
+    throw err;
+  }
+}
+
+/** What finalise had done when it failed: files already moved into the store. */
+interface Progress {
+  stored: { path: string; file: StoredFile }[];
+}
+
+/**
+ * End a run whose finalise failed: its outputs (staged, or already stored)
+ * copied to quarantine with their hashes, status `failed` with the reason.
+ * When even quarantine fails, staging is left in place and the reason says where.
+ */
+async function endFailed(session: Session, outcome: RunOutcome, progress: Progress, err: unknown): Promise<void> {
+  const { registry, runId } = session;
+  if (registry.getSession(runId)?.status !== 'running') return;
+  let where: string;
+  try {
+    const stored = new Map(progress.stored.map((s) => [s.path, s.file]));
+    const kept: KeptFile[] = [];
+    for (const f of session.vfs.outputs()) {
+      const file = stored.get(f.path);
+      if (file) kept.push({ path: f.path, source: session.store.absolute(file.path), hash: file.hash, size: file.size });
+      else if (existsSync(f.node.staging)) {
+        kept.push({ path: f.path, source: f.node.staging, hash: f.node.hash.digestFor(f.node.size) ?? (await sha1File(f.node.staging)), size: f.node.size });
+      }
+    }
+    where = kept.length ? `outputs kept in ${quarantine(session.home, runId, kept, 'copy')}` : 'no outputs';
+    rmSync(session.stagingDir, { recursive: true, force: true });
+  } catch (qerr) {
+    where = `outputs left in ${session.stagingDir} (quarantine failed: ${(qerr as Error).message})`;
+  }
+  registry.endSession(runId, 'failed', outcome.exitCode, `finalise failed: ${(err as Error)?.message ?? err}; ${where}`);
+}
+
+async function finalise(session: Session, outcome: RunOutcome, progress: Progress): Promise<FinaliseReport> {
   const { registry, vfs, recorder, runId } = session;
   recorder.flush();
   const files = vfs.outputs();
@@ -81,50 +124,42 @@ export async function finaliseSession(session: Session, outcome: RunOutcome): Pr
       knownHash: f.hash,
     });
     stored.push({ planned, file, parsed });
+    progress.stored.push({ path: planned.path, file });
   }
 
   const outputs: FinalisedOutput[] = [];
-  try {
-    registry.transaction(() => {
-      const assigned = new Map<string, string[]>();
-      for (const { planned, file, parsed } of stored) {
-        const key = `${planned.namespace}:${planned.name}`;
-        const taken = [...registry.versions(planned.namespace, planned.name), ...(assigned.get(key) ?? [])];
-        const version = resolveWriteVersion(planned.versionSpec, taken);
-        if (taken.includes(version)) {
-          throw new DataConflictError(`${key}@${version} already exists (written by another run since this one started)`, {
-            hint: 'use a version expression such as ${{PATCH}} for outputs that several runs write',
-          });
-        }
-        assigned.set(key, [...(assigned.get(key) ?? []), version]);
-        const product = registry.registerProduct({
-          namespace: planned.namespace,
-          name: planned.name,
-          version,
-          description: planned.description,
-          file: { storageRoot: session.store.rootUrl, path: file.path, hash: file.hash, size: file.size, extension: planned.extension, public: planned.public },
-          components: parsed?.ok ? parsed.components : [],
+  registry.transaction(() => {
+    const assigned = new Map<string, string[]>();
+    for (const { planned, file, parsed } of stored) {
+      const key = `${planned.namespace}:${planned.name}`;
+      const taken = [...registry.versions(planned.namespace, planned.name), ...(assigned.get(key) ?? [])];
+      const version = resolveWriteVersion(planned.versionSpec, taken);
+      if (taken.includes(version)) {
+        throw new DataConflictError(`${key}@${version} already exists (written by another run since this one started)`, {
+          hint: 'use a version expression such as ${{PATCH}} for outputs that several runs write',
         });
-        if (parsed && !parsed.ok) {
-          // A core-format file that does not parse is kept whole, with an issue saying why (DESIGN §8).
-          registry.addIssue(3, `${planned.path} ${parsed.error}`, [product.componentIds.get('whole_object')!]);
-        }
-        registry.linkRun(codeRunId, 'output', product.componentIds.values());
-        outputs.push({ path: planned.path, product: `${key}@${version}`, hash: file.hash, size: file.size });
       }
-      registry.linkRun(codeRunId, 'input', inputComponents);
-      linkProvenance(session, scriptObject);
-      registry.endSession(runId, outcome.status, outcome.exitCode, outcome.message ?? null);
-    });
-  } catch (err) {
-    // Nothing was registered. Copy the outputs (store files may be shared, never moved) where a person can find them.
-    const kept = stored.map(({ planned, file }) => ({ path: planned.path, source: session.store.absolute(file.path), hash: file.hash, size: file.size }));
-    const quarantined = quarantine(session.home, runId, kept, 'copy');
-    registry.endSession(runId, 'failed', outcome.exitCode, `${(err as Error).message}; outputs kept in ${quarantined}`);
-    throw err;
-  } finally {
-    rmSync(session.stagingDir, { recursive: true, force: true });
-  }
+      assigned.set(key, [...(assigned.get(key) ?? []), version]);
+      const product = registry.registerProduct({
+        namespace: planned.namespace,
+        name: planned.name,
+        version,
+        description: planned.description,
+        file: { storageRoot: session.store.rootUrl, path: file.path, hash: file.hash, size: file.size, extension: planned.extension, public: planned.public },
+        components: parsed?.ok ? parsed.components : [],
+      });
+      if (parsed && !parsed.ok) {
+        // A core-format file that does not parse is kept whole, with an issue saying why (DESIGN §8).
+        registry.addIssue(3, `${planned.path} ${parsed.error}`, [product.componentIds.get('whole_object')!]);
+      }
+      registry.linkRun(codeRunId, 'output', product.componentIds.values());
+      outputs.push({ path: planned.path, product: `${key}@${version}`, hash: file.hash, size: file.size });
+    }
+    registry.linkRun(codeRunId, 'input', inputComponents);
+    linkProvenance(session, scriptObject);
+    registry.endSession(runId, outcome.status, outcome.exitCode, outcome.message ?? null);
+  });
+  rmSync(session.stagingDir, { recursive: true, force: true });
   return { runId, status: outcome.status, outputs, quarantined: null, warnings: plan.warnings };
 }
 
@@ -183,20 +218,31 @@ interface KeptFile {
 function quarantine(home: Home, runId: string, files: KeptFile[], mode: 'move' | 'copy'): string {
   const dir = join(home.quarantine, runId);
   mkdirSync(dir, { recursive: true });
-  for (const f of files) {
-    const target = join(dir, 'files', f.path);
-    mkdirSync(dirname(target), { recursive: true });
-    if (mode === 'copy') copyFileSync(f.source, target);
-    else {
-      try {
-        renameSync(f.source, target);
-      } catch {
-        copyFileSync(f.source, target);
-      }
+  const manifest: { path: string; file: string; sha1: string; size: number }[] = [];
+  for (const [i, f] of files.entries()) {
+    // Under its mount path where the filesystem can hold it, else by number: the manifest maps both.
+    let rel = join('files', f.path);
+    try {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      keep(f.source, join(dir, rel), mode);
+    } catch {
+      rel = join('files', `.by-number`, String(i));
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      keep(f.source, join(dir, rel), mode);
     }
+    manifest.push({ path: f.path, file: rel, sha1: f.hash, size: f.size });
   }
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(files.map((f) => ({ path: f.path, sha1: f.hash, size: f.size })), null, 2) + '\n');
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return dir;
+}
+
+function keep(source: string, target: string, mode: 'move' | 'copy'): void {
+  if (mode === 'copy') return copyFileSync(source, target);
+  try {
+    renameSync(source, target);
+  } catch {
+    copyFileSync(source, target);
+  }
 }
 
 /** After a crash the mount paths are gone: keep each staged file by its staging name. */

@@ -72,6 +72,7 @@ interface Handle {
 
 const CATALOG = '/.fair/catalog';
 
+const NAME_MAX = 255;
 const O_ACCMODE = 0o3;
 const O_RDONLY = 0o0;
 const O_TRUNC = 0o1000;
@@ -448,6 +449,8 @@ export class SessionVfs {
     const parts = split(path);
     const name = parts.pop();
     if (name === undefined) throw new MountRefusal('EBUSY', 'the mount root cannot be changed');
+    // NAME_MAX as on every Linux filesystem (the FUSE kernel lets up to 1024 bytes through).
+    if (Buffer.byteLength(name) > NAME_MAX) this.refuse('name', path, 'ENAMETOOLONG', `a name of ${Buffer.byteLength(name)} bytes is longer than ${NAME_MAX}`);
     const parent = this.lookup(parts.join('/'));
     if (parent.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: the parent is not a directory`);
     return { parent, name };

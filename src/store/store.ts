@@ -56,9 +56,16 @@ export class DataStore {
     }
   }
 
+  /**
+   * `<namespace>/<name…>/<sha1>.<ext>`, with any segment a filesystem could not
+   * hold (over 255 bytes, or a path over 1024) replaced by its hash: a store
+   * path never fails on the length of a name someone chose.
+   */
   static locationFor(namespace: string, name: string, hash: string, extension: string): string {
-    const ext = extension ? `.${extension}` : '';
-    return [namespace, ...name.split('/'), `${hash}${ext}`].join('/');
+    const ext = extension && Buffer.byteLength(extension) <= 32 ? `.${extension}` : '';
+    const segments = [namespace, ...name.split('/')].map((seg) => (Buffer.byteLength(seg) > SEGMENT_MAX ? `~${sha1(seg)}` : seg));
+    const path = [...segments, `${hash}${ext}`].join('/');
+    return Buffer.byteLength(path) <= STORE_PATH_MAX ? path : `.fairfs/long-names/${hash}${ext}`;
   }
 
   /**
@@ -119,6 +126,9 @@ export class DataStore {
     renameSync(tmp, target);
   }
 }
+
+const SEGMENT_MAX = 255;
+const STORE_PATH_MAX = 1024;
 
 /** File extension without the dot (`csv` for `a/b.csv`), '' when none. */
 export function extensionOf(path: string): string {

@@ -58,7 +58,10 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
   notify?.({ type: 'ready', runId: session.runId });
   if (notify) process.disconnect?.();
 
+  let signalled = false;
   const onSignal = (): void => {
+    if (signalled) return;
+    signalled = true;
     mounted.stop({ status: 'completed', exitCode: null, message: 'finalised on signal' }, { force: true }).then(
       (report) => {
         printFinaliseReport(report);
@@ -71,8 +74,8 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
       },
     );
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // A second signal while finalising must not kill it half-way: the first one already asked for the end.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   await done;
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmdirSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { descendants } from '../../processes.js';
 import { MountedSession, prepareMountpoint } from '../../mount/session-mount.js';
 import type { RunOutcome } from '../../session/finalise.js';
 import { discardSession, Session } from '../../session/session.js';
@@ -14,6 +15,22 @@ interface RunOptions {
   mount?: string;
   strict?: boolean;
   registerFailed?: boolean;
+}
+
+/** How long an interrupted command has to exit before it and its group are killed. */
+const KILL_GRACE_MS = 10_000;
+
+/** Signal the command and everything it started: its process group, or (on a terminal) its /proc descendants. */
+function signalTree(pid: number | undefined, ownGroup: boolean, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  const targets = ownGroup ? [-pid] : [...descendants(pid).reverse(), pid];
+  for (const target of targets) {
+    try {
+      process.kill(target, signal);
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** Quote an argument so the recorded command line can be pasted into a shell. */
@@ -43,14 +60,22 @@ export default async function run(g: GlobalOptions, config: string, argv: string
   info(`fairfs: run ${session.runId} mounted on ${mountpoint}`);
 
   // The command runs in its own process: serving the mount from this one must never block.
+  // Without a terminal it gets a process group of its own, so a signal reaches everything it started;
+  // on a terminal it stays in the foreground group (it may read the terminal) and its tree is found in /proc.
+  const ownGroup = !process.stdin.isTTY;
   const child = spawn(command[0]!, command.slice(1), {
     stdio: 'inherit',
+    detached: ownGroup,
     env: { ...process.env, FAIRFS_MOUNT: mountpoint, FAIRFS_RUN_ID: session.runId },
   });
+  const signalCommand = (signal: NodeJS.Signals): void => signalTree(child.pid, ownGroup, signal);
   let interrupted: NodeJS.Signals | null = null;
+  let killTimer: NodeJS.Timeout | undefined;
   const forward = (signal: NodeJS.Signals): void => {
-    interrupted = signal;
-    child.kill(signal);
+    interrupted ??= signal;
+    signalCommand(signal);
+    // A command that ignores the signal is killed after a grace period, with everything it started.
+    killTimer ??= setTimeout(() => signalCommand('SIGKILL'), KILL_GRACE_MS);
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
@@ -58,6 +83,9 @@ export default async function run(g: GlobalOptions, config: string, argv: string
     child.once('error', (error) => done({ code: 127, signal: null, error }));
     child.once('exit', (code, signal) => done({ code, signal }));
   });
+  clearTimeout(killTimer);
+  // Interrupted: whatever the command left running in its group goes with it (no orphan keeps the mount busy).
+  if (interrupted && ownGroup) signalCommand('SIGKILL');
   process.off('SIGINT', forward);
   process.off('SIGTERM', forward);
 
@@ -70,9 +98,15 @@ export default async function run(g: GlobalOptions, config: string, argv: string
   if (o.registerFailed) outcome.registerFailed = true;
   if (ended.error) info(`fairfs: ${outcome.message}`);
 
+  // Finalising is not interruptible: a second Ctrl-C must not leave the run half-registered.
+  const hold = (): void => info('fairfs: finalising the run; it ends in a moment');
+  process.on('SIGINT', hold);
+  process.on('SIGTERM', hold);
   try {
     printFinaliseReport(await mounted.stop(outcome, { force: true }));
   } finally {
+    process.off('SIGINT', hold);
+    process.off('SIGTERM', hold);
     if (tempMount) rmdirSync(tempMount);
   }
   return ended.error ? 127 : status;
