@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 /*
  * What this machine can prove about a process. On a shared machine fairfs
@@ -17,17 +18,21 @@ export function pidAlive(pid: number | null | undefined): boolean {
   }
 }
 
-/** The process's start time in clock ticks since boot (/proc/PID/stat field 22), null when it is gone. */
-export function processStartTime(pid: number): number | null {
+/** Fields 3… of /proc/PID/stat (state, ppid, …), null when the process is gone. */
+function statFields(pid: number | string): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const start = Number(fields[19]);
-    return Number.isFinite(start) ? start : null;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+/** The process's start time in clock ticks since boot (/proc/PID/stat field 22), null when it is gone. */
+export function processStartTime(pid: number): number | null {
+  const start = Number(statFields(pid)?.[19]);
+  return Number.isFinite(start) ? start : null;
 }
 
 /** A process identity that survives pid reuse. */
@@ -59,13 +64,10 @@ export function descendants(pid: number): number[] {
     return [];
   }
   for (const e of entries) {
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
-    } catch {
-      // it exited while we looked
-    }
+    const fields = statFields(e);
+    if (!fields) continue; // it exited while we looked
+    const ppid = Number(fields[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
   }
   const out: number[] = [];
   const queue = [pid];
@@ -76,4 +78,36 @@ export function descendants(pid: number): number[] {
     }
   }
   return out;
+}
+
+/**
+ * A name for a temporary file or folder that says which process made it:
+ * `<prefix><pid>-<start>-<random>`, so `sweepDeadTagged` can tell a live
+ * writer's from a dead one's.
+ */
+export function processTag(prefix: string, random: string): string {
+  const me = thisProcess();
+  return `${prefix}${me.pid}-${me.start ?? 0}-${random}`;
+}
+
+/**
+ * Remove the entries of `dir` named with `prefix` whose process is provably
+ * dead (or that carry no pid: an older layout). Returns how many went.
+ */
+export function sweepDeadTagged(dir: string, prefix: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const [pid, start] = name.slice(prefix.length).split('-').map(Number);
+    if (pid && Number.isInteger(pid) && !provablyDead({ pid, start: start || null })) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

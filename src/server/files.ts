@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, chmodSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, chmodSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Registry } from '../registry/registry.js';
-import { provablyDead, thisProcess } from '../processes.js';
+import { processTag, sweepDeadTagged } from '../processes.js';
 import type { DataStore } from '../store/store.js';
 import { detail } from './http.js';
 
@@ -14,34 +14,8 @@ const TMP_PREFIX = '.tmp-';
 
 const uploadsDir = (store: DataStore): string => join(store.root, UPLOADS);
 
-/** A partial upload is named `.tmp-<pid>-<start>-<random>`: the process writing it. */
-const partialName = (): string => {
-  const me = thisProcess();
-  return `${TMP_PREFIX}${me.pid}-${me.start ?? 0}-${randomBytes(8).toString('hex')}`;
-};
-
-/**
- * Remove what killed uploads left (`.tmp-*` of processes that are provably
- * dead; another live server of the same home keeps its own): at server start
- * and by `fairfs recover`. Returns how many.
- */
-export function sweepPartialUploads(store: DataStore): number {
-  let removed = 0;
-  let names: string[];
-  try {
-    names = readdirSync(uploadsDir(store));
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
-    if (!name.startsWith(TMP_PREFIX)) continue;
-    const [pid, start] = name.slice(TMP_PREFIX.length).split('-').map(Number);
-    if (pid && Number.isInteger(pid) && !provablyDead({ pid, start: start || null })) continue;
-    rmSync(join(uploadsDir(store), name), { force: true });
-    removed++;
-  }
-  return removed;
-}
+/** Remove what killed uploads left (`.tmp-*` of provably dead processes): at server start and by `fairfs recover`. */
+export const sweepPartialUploads = (store: DataStore): number => sweepDeadTagged(uploadsDir(store), TMP_PREFIX);
 
 /**
  * File transfer for push and pull: `POST /api/data/<sha1>` hands out an upload
@@ -81,7 +55,7 @@ export class FileService {
   async receive(req: IncomingMessage, sha1: string): Promise<void> {
     if (!SHA1.test(sha1)) throw detail(400, 'the upload path must end in a SHA-1 (40 hex digits)');
     if (this.locate(sha1)) throw detail(409, `a file with hash ${sha1} is already stored`);
-    const tmp = join(uploadsDir(this.store), partialName());
+    const tmp = join(uploadsDir(this.store), processTag(TMP_PREFIX, randomBytes(8).toString('hex')));
     const hash = createHash('sha1');
     try {
       req.on('data', (chunk: Buffer) => hash.update(chunk));

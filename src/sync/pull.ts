@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import semver from 'semver';
 import type { RunConfig } from '../config/load.js';
 import { versionExpression } from '../config/variables.js';
 import { MissingDataError, RemoteDataError } from '../errors.js';
 import type { Home } from '../home.js';
-import { provablyDead, thisProcess } from '../processes.js';
+import { processTag, sweepDeadTagged } from '../processes.js';
 import type { Registry } from '../registry/registry.js';
 import { DataStore, type StoredFile } from '../store/store.js';
 import { idOf, RegistryClient, type Record_ } from './client.js';
@@ -73,8 +73,7 @@ export async function pull(opts: {
   const client = new RegistryClient(opts.remote.apiUrl, opts.remote.token, { idleTimeoutMs: opts.remote.idleTimeoutMs });
   const report: PullReport = { fetched: [], skipped: [], bytes: 0 };
   sweepPullStaging(opts.home);
-  const me = thisProcess();
-  const staging = join(opts.home.staging, `${PULL_PREFIX}${me.pid}-${me.start ?? 0}-${randomBytes(6).toString('hex')}`);
+  const staging = join(opts.home.staging, processTag(PULL_PREFIX, randomBytes(6).toString('hex')));
   const downloaded: { plan: Planned; file: string }[] = [];
   // Ctrl-C or a TERM mid-download: remove the partial files, then die of the signal as usual.
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -156,23 +155,7 @@ export async function pull(opts: {
 const PULL_PREFIX = 'pull-';
 
 /** Remove the download folders of pulls whose process is provably dead (a SIGKILL leaves them). Returns how many. */
-export function sweepPullStaging(home: Home): number {
-  let names: string[];
-  try {
-    names = readdirSync(home.staging);
-  } catch {
-    return 0;
-  }
-  let removed = 0;
-  for (const name of names) {
-    if (!name.startsWith(PULL_PREFIX)) continue;
-    const [pid, start] = name.slice(PULL_PREFIX.length).split('-').map(Number);
-    if (pid && Number.isInteger(pid) && !provablyDead({ pid, start: start || null })) continue;
-    rmSync(join(home.staging, name), { recursive: true, force: true });
-    removed++;
-  }
-  return removed;
-}
+export const sweepPullStaging = (home: Home): number => sweepDeadTagged(home.staging, PULL_PREFIX);
 
 /** Read items that need the remote: all but explicit versions already registered here. */
 export function pullableReads(config: RunConfig, registry: Registry): RunConfig['reads'] {
