@@ -6,7 +6,7 @@ import { quarantineOrphanedStaging } from '../session/finalise.js';
 import { inputComponentsOf } from '../session/inputs.js';
 import { sendControl } from './control.js';
 import { fusermountUnmount } from './fusermount.js';
-import { describeOwner, fairfsMounts, type FairfsMount } from './owner.js';
+import { fairfsMounts, type FairfsMount } from './owner.js';
 
 export interface RecoveredRun {
   runId: string;
@@ -95,4 +95,3 @@ export async function removeDeadMount(m: FairfsMount): Promise<boolean> {
   return true;
 }
 
-export { describeOwner };

@@ -118,10 +118,10 @@ export async function prepareMountpoint(home: Home, registry: Registry, mountpoi
   }
   const entry = fuseMounts().find((m) => m.mountpoint === mountpoint);
   if (entry) {
-    const mount = await judgeMount(entry);
-    if (!mount.fstype.startsWith('fuse.fairfs')) {
-      throw new MountError(`${mountpoint} is already a ${mount.fstype} mount`, { hint: 'choose an empty directory as the mountpoint' });
+    if (!entry.fstype.startsWith('fuse.fairfs')) {
+      throw new MountError(`${mountpoint} is already a ${entry.fstype} mount`, { hint: 'choose an empty directory as the mountpoint' });
     }
+    const mount = await judgeMount(entry);
     if (mount.state === 'live') {
       throw new MountError(`${mountpoint} is already mounted by ${describeOwner(mount)}`, {
         hint: mount.owner?.home === home.root ? `finish it first with \`fairfs unmount ${mountpoint}\`` : 'choose another mountpoint',

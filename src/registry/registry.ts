@@ -591,7 +591,6 @@ export class Registry {
     ).get(tokenSha256) as { id: number; username: string } | undefined;
   }
 
-  /** A stored file with this hash in a local (file://) storage root, for downloads by hash. */
   /** Store-relative paths recorded for this hash under one storage root (the server's own store). */
   pathsByHash(hash: string, storageRoot: string): string[] {
     return (

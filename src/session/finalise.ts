@@ -56,7 +56,7 @@ export async function finaliseSession(session: Session, outcome: RunOutcome): Pr
 
 /** What finalise had done when it failed: files already moved into the store. */
 interface Progress {
-  stored: { path: string; file: StoredFile }[];
+  stored: { planned: PlannedOutput; file: StoredFile; parsed: ComponentParse | null }[];
 }
 
 /**
@@ -69,7 +69,7 @@ async function endFailed(session: Session, outcome: RunOutcome, progress: Progre
   if (registry.getSession(runId)?.status !== 'running') return;
   let where: string;
   try {
-    const stored = new Map(progress.stored.map((s) => [s.path, s.file]));
+    const stored = new Map(progress.stored.map((s) => [s.planned.path, s.file]));
     const kept: KeptFile[] = [];
     for (const f of session.vfs.outputs()) {
       const file = stored.get(f.path);
@@ -115,7 +115,7 @@ async function finalise(session: Session, outcome: RunOutcome, progress: Progres
     return { runId, status: outcome.status, outputs: [], quarantined, warnings: plan.warnings };
   }
 
-  const stored: { planned: PlannedOutput; file: StoredFile; parsed: ComponentParse | null }[] = [];
+  const { stored } = progress;
   for (const planned of plan.outputs) {
     const f = hashed.find((h) => h.path === planned.path)!;
     const parsed = await componentsOf(f.node.staging, planned.extension);
@@ -124,7 +124,6 @@ async function finalise(session: Session, outcome: RunOutcome, progress: Progres
       knownHash: f.hash,
     });
     stored.push({ planned, file, parsed });
-    progress.stored.push({ path: planned.path, file });
   }
 
   const outputs: FinalisedOutput[] = [];

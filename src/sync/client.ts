@@ -52,8 +52,8 @@ export class RegistryClient {
   private checkApiUrl(url: string): void {
     let inside = false;
     try {
-      const u = new URL(url);
-      inside = u.origin === this.origin && u.href.startsWith(this.apiUrl);
+      // The API URL carries the origin: a URL under it is on the registry's own scheme, host and port.
+      inside = new URL(url).href.startsWith(this.apiUrl);
     } catch {
       inside = false;
     }

@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { findFusermount } from '../../mount/fusermount.js';
-import { describeOwner, isLive, otherMounts } from '../../mount/recover.js';
+import { describeOwner } from '../../mount/owner.js';
+import { isLive, otherMounts } from '../../mount/recover.js';
 import { openHome, type GlobalOptions } from '../context.js';
 
 interface Check {

@@ -1,4 +1,5 @@
-import { otherMounts, recoverStale, removeDeadMount, describeOwner } from '../../mount/recover.js';
+import { describeOwner } from '../../mount/owner.js';
+import { otherMounts, recoverStale, removeDeadMount } from '../../mount/recover.js';
 import { sweepPartialUploads } from '../../server/files.js';
 import { DataStore } from '../../store/store.js';
 import { sweepPullStaging } from '../../sync/pull.js';
