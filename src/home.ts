@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +21,45 @@ export interface Settings {
   user: string;
   default_input_namespace?: string;
   default_output_namespace?: string;
+  /** The user's own namespace (FAIR-CLI's `namespaces.output`): outputs go there when a config names none. */
+  namespace?: string;
+  /** The user as the author of what they write (FAIR-CLI's user: name, ORCID, uuid). */
+  author?: AuthorSettings;
+}
+
+export interface AuthorSettings {
+  name?: string;
+  /** An ORCID iD (0000-0002-1825-0097) or its URL. */
+  orcid?: string;
+  /** Any identifier URL (ROR, ORCID). */
+  identifier?: string;
+  uuid?: string;
+}
+
+/** The author fields settings give, checked: a name, an identifier URL (from orcid: or identifier:), a uuid. */
+export function authorOf(home: Home, settings: Settings): { name: string; identifier: string | null; uuid: string | null } {
+  const a = settings.author ?? {};
+  const bad = (key: string, want: string): never => {
+    throw new ConfigError(`author.${key} in ${home.settingsFile} must be ${want}`, { key: `author.${key}`, hint: 'fix it, or delete the key' });
+  };
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) bad('', 'a mapping of name, orcid, identifier, uuid');
+  for (const key of ['name', 'orcid', 'identifier', 'uuid'] as const) if (a[key] !== undefined && typeof a[key] !== 'string') bad(key, 'a string');
+  let identifier = a.identifier ?? null;
+  if (a.orcid) {
+    const id = /^(?:https?:\/\/orcid\.org\/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$/.exec(a.orcid.trim())?.[1];
+    if (!id) bad('orcid', 'an ORCID iD such as 0000-0002-1825-0097');
+    identifier = `https://orcid.org/${id}`;
+  }
+  if (identifier !== null && !/^https?:\/\/\S+$/.test(identifier)) bad('identifier', 'an http(s) URL');
+  if (a.uuid !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(a.uuid)) bad('uuid', 'a UUID');
+  // The FAIR data-registry derives the uuid of an author with an identifier from it; so does fairfs, or the two would differ.
+  return { name: a.name?.trim() || settings.user, identifier, uuid: identifier ? authorUuidFor(identifier) : (a.uuid?.toLowerCase() ?? null) };
+}
+
+/** The data-registry's uuid for an author identifier: every second hex digit of its SHA-256. */
+export function authorUuidFor(identifier: string): string {
+  const h = [...createHash('sha256').update(identifier, 'utf8').digest('hex')].filter((_, i) => i % 2 === 0).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 export function resolveHome(explicit?: string, env: NodeJS.ProcessEnv = process.env): Home {

@@ -46,6 +46,7 @@ export interface WorkingConfig {
   sourceConfig: string;
   defaultOutputNamespace: string | null;
   writeDataStore: string | null;
+  remoteDataRegistryUrl: string | null;
   undeclaredWrites: UndeclaredWrites;
   reads: ResolvedRead[];
   writes: ResolvedWrite[];
@@ -102,6 +103,7 @@ export function resolveConfig(config: RunConfig, registry: Registry, opts: { str
     sourceConfig: config.file,
     defaultOutputNamespace: config.defaultOutputNamespace,
     writeDataStore: config.writeDataStore,
+    remoteDataRegistryUrl: config.remoteDataRegistryUrl,
     undeclaredWrites: opts.strict ? 'reject' : config.undeclaredWrites,
     reads,
     writes,

@@ -216,4 +216,16 @@ export const migrations: readonly string[] = [
   CREATE INDEX object_component_object ON object_component(object);
   CREATE INDEX storage_location_hash ON storage_location(hash);
   `,
+  /* 3: FAIR ecosystem: the run's remote and config bytes, files a remote could not take yet */ `
+  ALTER TABLE session ADD COLUMN remote TEXT;
+  ALTER TABLE session ADD COLUMN config_bytes BLOB;
+  CREATE TABLE pending_upload (
+    remote TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    object INTEGER NOT NULL REFERENCES object(id),
+    reason TEXT NOT NULL,
+    since TEXT NOT NULL,
+    PRIMARY KEY (remote, hash)
+  );
+  `,
 ];

@@ -70,6 +70,8 @@ export interface SessionRecord {
   endedAt: string | null;
   exitCode: number | null;
   message: string | null;
+  /** The config's `remote_data_registry_url`: where `fairfs push` sends this run by default. */
+  remote: string | null;
 }
 
 /** What opening a run records; the rest of a SessionRecord comes later. */
@@ -78,6 +80,25 @@ export interface NewRun
   runDate: string;
   modelConfig: StoredFileRef;
   pid: number;
+  remote: string | null;
+  /** The config file's bytes as read: with the start time they prove the run id. */
+  configBytes: Buffer;
+}
+
+/** An author as the FAIR data-registry has them: a name and/or an identifier (ORCID URL), and a uuid. */
+export interface AuthorRecord {
+  id: number;
+  name: string;
+  identifier: string | null;
+  uuid: string;
+}
+
+/** A file a remote could not take when its records were pushed. */
+export interface PendingUpload {
+  hash: string;
+  objectId: number;
+  reason: string;
+  since: string;
 }
 
 export interface RunLink {
@@ -115,6 +136,7 @@ export interface ObjectDetail {
   extension: string | null;
   components: { id: number; name: string; description: string | null; wholeObject: boolean }[];
   dataProducts: { id: number; namespace: string; name: string; version: string }[];
+  authors: AuthorRecord[];
 }
 
 export interface CodeRunDetail {
@@ -149,7 +171,7 @@ const SESSION_SELECT = `
   SELECT s.run_id AS runId, s.code_run AS codeRunId, cr.uuid, s.status, cr.description,
          s.config_path AS configPath, s.working_config AS workingConfig, s.command,
          s.code_repo AS codeRepo, s.code_commit AS codeCommit, s.host, s.user, s.mountpoint, s.pid,
-         s.started_at AS startedAt, s.ended_at AS endedAt, s.exit_code AS exitCode, s.message
+         s.started_at AS startedAt, s.ended_at AS endedAt, s.exit_code AS exitCode, s.message, s.remote
     FROM session s JOIN code_run cr ON cr.id = s.code_run`;
 
 /**
@@ -383,8 +405,8 @@ export class Registry {
       );
       this.stmt(
         `INSERT INTO session (run_id, code_run, status, config_path, working_config, command, code_repo, code_commit,
-                              host, user, mountpoint, pid, started_at)
-         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                              host, user, mountpoint, pid, started_at, remote, config_bytes)
+         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         run.runId,
         codeRunId,
@@ -398,6 +420,8 @@ export class Registry {
         run.mountpoint,
         run.pid,
         run.runDate,
+        run.remote,
+        run.configBytes,
       );
       return this.getSession(run.runId)!;
     });
@@ -545,7 +569,7 @@ export class Registry {
          LEFT JOIN storage_root sr ON sr.id = sl.storage_root
          LEFT JOIN file_type ft ON ft.id = o.file_type
         WHERE o.id = ?`,
-    ).get(objectId) as Omit<ObjectDetail, 'components' | 'dataProducts' | 'public'> & { public: number | null };
+    ).get(objectId) as Omit<ObjectDetail, 'components' | 'dataProducts' | 'public' | 'authors'> & { public: number | null };
     const dataProducts = this.stmt(
       `SELECT dp.id, ns.name AS namespace, dp.name, dp.version FROM data_product dp JOIN namespace ns ON ns.id = dp.namespace WHERE dp.object = ?`,
     ).all(objectId) as ObjectDetail['dataProducts'];
@@ -557,7 +581,7 @@ export class Registry {
         w: number;
       }[]
     ).map((c) => ({ id: c.id, name: c.name, description: c.description, wholeObject: c.w === 1 }));
-    return { ...o, public: o.public !== 0, components, dataProducts };
+    return { ...o, public: o.public !== 0, components, dataProducts, authors: this.objectAuthors(objectId) };
   }
 
   componentObject(componentId: number): number {
@@ -599,6 +623,74 @@ export class Registry {
           WHERE sl.hash = ? AND sr.root = ? ORDER BY sl.id`,
       ).all(hash, storageRoot) as { path: string }[]
     ).map((r) => r.path);
+  }
+
+  /** The config bytes a run was started from (null for runs made through the API). */
+  configBytes(runId: string): Buffer | null {
+    return (this.stmt('SELECT config_bytes AS b FROM session WHERE run_id = ?').get(runId) as { b: Buffer | null } | undefined)?.b ?? null;
+  }
+
+  // ---- authors ---------------------------------------------------------------
+
+  /** The author with this uuid, created (or renamed) as given: one row per person. */
+  ensureAuthor(author: Omit<AuthorRecord, 'id'>): number {
+    const byIdentifier = author.identifier
+      ? (this.stmt('SELECT id FROM author WHERE identifier = ?').get(author.identifier) as { id: number } | undefined)
+      : undefined;
+    if (byIdentifier) return byIdentifier.id;
+    this.stmt(
+      `INSERT INTO author (name, identifier, uuid) VALUES (?, ?, ?)
+       ON CONFLICT (uuid) DO UPDATE SET name = excluded.name, identifier = coalesce(excluded.identifier, identifier)`,
+    ).run(author.name, author.identifier, author.uuid);
+    return (this.stmt('SELECT id FROM author WHERE uuid = ?').get(author.uuid) as { id: number }).id;
+  }
+
+  /**
+   * The author a login writes as (users → user_author → author): created on
+   * first use with a fresh uuid, kept across runs, updated from settings.
+   */
+  userAuthor(username: string, given: { name: string; identifier: string | null; uuid: string | null }): number {
+    return this.transaction(() => {
+      const userId = this.ensureUser(username);
+      const linked = this.stmt('SELECT author FROM user_author WHERE user = ?').get(userId) as { author: number } | undefined;
+      const current = linked ? (this.stmt('SELECT uuid FROM author WHERE id = ?').get(linked.author) as { uuid: string }) : undefined;
+      const uuid = given.uuid ?? current?.uuid ?? randomUUID();
+      const author = this.ensureAuthor({ name: given.name, identifier: given.identifier, uuid });
+      this.stmt('INSERT INTO user_author (user, author) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET author = excluded.author').run(userId, author);
+      return author;
+    });
+  }
+
+  linkAuthors(objectId: number, authorIds: Iterable<number>): void {
+    const insert = this.stmt('INSERT OR IGNORE INTO object_author (object, author) VALUES (?, ?)');
+    for (const a of authorIds) insert.run(objectId, a);
+  }
+
+  objectAuthors(objectId: number): AuthorRecord[] {
+    return this.stmt(
+      'SELECT a.id, a.name, a.identifier, a.uuid FROM object_author oa JOIN author a ON a.id = oa.author WHERE oa.object = ? ORDER BY a.id',
+    ).all(objectId) as AuthorRecord[];
+  }
+
+  // ---- files a remote could not take yet -------------------------------------
+
+  setPendingUpload(remote: string, hash: string, objectId: number, reason: string): void {
+    this.stmt(
+      `INSERT INTO pending_upload (remote, hash, object, reason, since) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (remote, hash) DO UPDATE SET reason = excluded.reason`,
+    ).run(remote, hash, objectId, reason, now());
+  }
+
+  clearPendingUpload(remote: string, hash: string): void {
+    this.stmt('DELETE FROM pending_upload WHERE remote = ? AND hash = ?').run(remote, hash);
+  }
+
+  pendingUploads(remote?: string): (PendingUpload & { remote: string })[] {
+    return (
+      remote === undefined
+        ? this.stmt('SELECT remote, hash, object AS objectId, reason, since FROM pending_upload ORDER BY since').all()
+        : this.stmt('SELECT remote, hash, object AS objectId, reason, since FROM pending_upload WHERE remote = ? ORDER BY since').all(remote)
+    ) as (PendingUpload & { remote: string })[];
   }
 
   integrityCheck(): string {

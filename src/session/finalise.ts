@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DataConflictError } from '../errors.js';
 import type { Home } from '../home.js';
-import { readSettings } from '../home.js';
+import { authorOf, readSettings } from '../home.js';
 import type { RunStatus } from '../registry/registry.js';
 import { resolveWriteVersion } from '../config/versions.js';
 import { sha1File } from '../store/hash.js';
@@ -90,7 +90,8 @@ async function finalise(session: Session, outcome: RunOutcome, progress: Progres
   const { registry, vfs, recorder, runId } = session;
   recorder.flush();
   const files = vfs.outputs();
-  const fallbackNamespace = readSettings(session.home).user;
+  const settings = readSettings(session.home);
+  const fallbackNamespace = settings.namespace ?? settings.user;
   const plan = planOutputs(
     files.map((f) => f.path),
     session.working,
@@ -127,6 +128,8 @@ async function finalise(session: Session, outcome: RunOutcome, progress: Progres
   }
 
   const outputs: FinalisedOutput[] = [];
+  // The user is the author of what the run wrote (FAIR-CLI links every output object to its user's author).
+  const author = stored.length ? registry.userAuthor(settings.user, authorOf(session.home, settings)) : null;
   registry.transaction(() => {
     const assigned = new Map<string, string[]>();
     for (const { planned, file, parsed } of stored) {
@@ -152,6 +155,7 @@ async function finalise(session: Session, outcome: RunOutcome, progress: Progres
         registry.addIssue(3, `${planned.path} ${parsed.error}`, [product.componentIds.get('whole_object')!]);
       }
       registry.linkRun(codeRunId, 'output', product.componentIds.values());
+      if (author !== null) registry.linkAuthors(product.objectId, [author]);
       outputs.push({ path: planned.path, product: `${key}@${version}`, hash: file.hash, size: file.size });
     }
     registry.linkRun(codeRunId, 'input', inputComponents);

@@ -75,7 +75,8 @@ export class Session {
     const working = resolveConfig(config, registry, { strict: opts.strict ?? false });
     const store = new DataStore(config.writeDataStore ?? opts.home.dataStore);
 
-    const runId = runIdFor(readFileSync(configPath), start);
+    const configBytes = readFileSync(configPath);
+    const runId = runIdFor(configBytes, start);
     const workingYaml = renderWorkingConfig(runId, working);
     const stored = store.putBytes(workingYaml, '.fairfs/configs', 'yaml');
     const record = registry.createRun({
@@ -93,6 +94,8 @@ export class Session {
       user: settings.user,
       mountpoint: opts.mountpoint,
       pid: process.pid,
+      remote: config.remoteDataRegistryUrl,
+      configBytes,
     });
 
     // HDF5 components in .fair/catalog/ are rendered inside FUSE handlers, where nothing may wait,
@@ -129,6 +132,7 @@ export function renderWorkingConfig(runId: string, working: WorkingConfig): stri
       format: working.format,
       default_output_namespace: working.defaultOutputNamespace,
       undeclared_writes: working.undeclaredWrites,
+      ...(working.remoteDataRegistryUrl ? { remote_data_registry_url: working.remoteDataRegistryUrl } : {}),
       ...(working.writeDataStore ? { write_data_store: working.writeDataStore } : {}),
     },
     read: working.reads.map((r) => ({

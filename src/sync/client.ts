@@ -8,6 +8,9 @@ import type { TransferProgress } from './progress.js';
 
 export type Record_ = Record<string, unknown> & { url: string };
 
+/** What became of one file upload. */
+export type UploadOutcome = { kind: 'uploaded' } | { kind: 'present' } | { kind: 'refused'; reason: string };
+
 interface Page {
   count: number;
   next: string | null;
@@ -73,7 +76,7 @@ export class RegistryClient {
     return { accept: 'application/json; version=1.0.0', ...this.tokenFor(url) };
   }
 
-  private async call(method: Dispatcher.HttpMethod, url: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  private async call(method: Dispatcher.HttpMethod, url: string, body?: unknown, opts: { tolerate?: number[] } = {}): Promise<{ status: number; json: unknown }> {
     this.checkApiUrl(url);
     const headers = { ...this.headers(method !== 'GET', url), ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
     let res: Dispatcher.ResponseData;
@@ -100,7 +103,7 @@ export class RegistryClient {
     if (res.statusCode === 401 || res.statusCode === 403) {
       throw new PermissionError(`${this.apiUrl} refused ${method} ${url}: ${describe(json)}`, { hint: 'check the API token (FAIRFS_TOKEN or the remote token_file)' });
     }
-    if (res.statusCode >= 500) throw new RemoteUnavailableError(`${method} ${url} failed with ${res.statusCode}: ${describe(json)}`);
+    if (res.statusCode >= 500 && !opts.tolerate?.includes(res.statusCode)) throw new RemoteUnavailableError(`${method} ${url} failed with ${res.statusCode}: ${describe(json)}`);
     return { status: res.statusCode, json };
   }
 
@@ -148,15 +151,27 @@ export class RegistryClient {
     return r.json as Record_;
   }
 
-  /** Upload a file by hash; false when the remote already had it. */
-  async upload(sha1: string, file: string, progress?: TransferProgress): Promise<boolean> {
-    const r = await this.call('POST', `${this.apiUrl}data/${sha1}`);
-    if (r.status === 409) return false;
-    if (r.status !== 201) throw new RemoteUnavailableError(`upload of ${sha1} refused with ${r.status}: ${describe(r.json)}`);
-    const { url } = r.json as { url: string };
+  /**
+   * Upload a file by hash, as the production registry takes files:
+   * `POST /api/data/<sha1>` hands out a URL (200, or 201 from older servers;
+   * 409: already stored), then the bytes are PUT there, without the registry
+   * token when the URL is on another origin (a presigned object-store URL).
+   * A remote with no object storage (the upstream local registry answers 500)
+   * is no failure of the push: the outcome says why the file stayed here.
+   */
+  async upload(sha1: string, file: string, progress?: TransferProgress): Promise<UploadOutcome> {
+    const r = await this.call('POST', `${this.apiUrl}data/${sha1}`, undefined, { tolerate: [404, 405, 500, 501, 503] });
+    if (r.status === 409) return { kind: 'present' };
+    if (r.status !== 200 && r.status !== 201) {
+      return { kind: 'refused', reason: `the registry takes no files: POST /api/data/<sha1> answered ${r.status}${r.status >= 500 ? ' (no object storage)' : ''}` };
+    }
+    const url = (r.json as { url?: unknown } | null)?.url;
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
+      throw new RemoteDataError(`the registry at ${this.apiUrl} gave no upload URL for ${sha1}: ${describe(r.json)}`);
+    }
     const size = statSync(file).size;
-    // An upload URL on another origin (a presigned object-store URL) gets no registry token.
-    const headers = { ...this.tokenFor(url), 'content-type': 'application/octet-stream', 'content-length': String(size) };
+    // No Content-Type: a presigned URL signs it (as empty), and a header the signer did not see breaks the signature.
+    const headers = { ...this.tokenFor(url), 'content-length': String(size) };
     const body = createReadStream(file, { highWaterMark: 1 << 20 });
     if (progress) {
       progress.start(`upload ${sha1.slice(0, 12)}`, size);
@@ -166,14 +181,16 @@ export class RegistryClient {
     try {
       res = await request(url, { method: 'PUT', dispatcher: this.dispatcher, headers, body });
     } catch (err) {
-      throw new RemoteUnavailableError(`upload of ${sha1} to ${url} failed: ${(err as Error).message}`, { cause: err });
+      throw new RemoteUnavailableError(`upload of ${sha1} to ${new URL(url).origin} failed: ${(err as Error).message}`, { cause: err });
     } finally {
       progress?.stop();
     }
     const text = await res.body.text();
-    if (res.statusCode === 409) return false;
-    if (res.statusCode !== 201) throw new RemoteUnavailableError(`upload of ${sha1} answered ${res.statusCode}: ${text.slice(0, 200)}`);
-    return true;
+    if (res.statusCode === 409) return { kind: 'present' };
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      throw new RemoteUnavailableError(`upload of ${sha1} to ${new URL(url).origin} answered ${res.statusCode}: ${text.slice(0, 200)}`);
+    }
+    return { kind: 'uploaded' };
   }
 
   /**
@@ -182,6 +199,13 @@ export class RegistryClient {
    * checked before and while writing, and a partial file never stays behind.
    */
   async download(url: string, dest: string, progress?: TransferProgress, label = 'download'): Promise<string> {
+    const hash = await this.downloadIfThere(url, dest, progress, label);
+    if (hash === null) throw new RemoteUnavailableError(`download of ${url} answered 404`);
+    return hash;
+  }
+
+  /** As `download`, but null when the remote answers 404 (the file is not where this URL says). */
+  async downloadIfThere(url: string, dest: string, progress?: TransferProgress, label = 'download'): Promise<string | null> {
     const hash = createHash('sha1');
     let res: Dispatcher.ResponseData;
     let at = url;
@@ -201,6 +225,7 @@ export class RegistryClient {
     }
     if (res.statusCode !== 200) {
       await res.body.dump();
+      if (res.statusCode === 404) return null;
       throw new RemoteUnavailableError(`download of ${at} answered ${res.statusCode}`);
     }
     const declared = Number(res.headers['content-length'] ?? 0);

@@ -28,11 +28,14 @@ interface Planned {
   object: Record_;
   hash: string;
   extension: string;
-  url: string;
+  /** Where the bytes may be fetched from, tried in order. */
+  urls: string[];
+  authors: { name: string; identifier: string | null; uuid: string }[];
   components: { name: string; description: string | null; url: string; whole: boolean }[];
 }
 
 const SHA1 = /^[0-9a-f]{40}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A storage path from a remote must stay inside our store once joined to its
@@ -46,13 +49,18 @@ export function checkRemotePath(path: string): void {
   }
 }
 
-/** Where the bytes of a remote storage location are fetched from. */
-export function downloadUrl(root: string, path: string, hash: string, remoteBase: string): string {
+/**
+ * Where the bytes of a remote storage location are fetched from, in order. An
+ * http(s) root is fetched directly. A file:// root is a disk the remote
+ * serves: by hash at `/data/<sha1>` (fairfs, and the real registry once the
+ * file is in its object store), else through
+ * `/data_product/<namespace>:<name>@<version>` (the real local registry).
+ */
+export function downloadUrls(root: string, path: string, hash: string, remoteBase: string, product: string): string[] {
   checkRemotePath(path);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(root)?.[1]?.toLowerCase();
-  if (scheme === 'http' || scheme === 'https') return `${root}${root.endsWith('/') ? '' : '/'}${path}`;
-  // A file:// root is the remote's own disk: it serves those files by hash.
-  if (scheme === 'file') return `${remoteBase}/data/${hash}`;
+  if (scheme === 'http' || scheme === 'https') return [`${root}${root.endsWith('/') ? '' : '/'}${path}`];
+  if (scheme === 'file') return [`${remoteBase}/data/${hash}`, `${remoteBase}/data_product/${product.split('/').map(encodeURIComponent).join('/')}`];
   throw new RemoteDataError(`the remote storage root ${root} uses an unsupported scheme`, { hint: 'fairfs fetches http(s) roots and files the registry serves itself' });
 }
 
@@ -107,7 +115,13 @@ export async function pull(opts: {
     mkdirSync(staging, { recursive: true });
     for (const p of plans) {
       const file = join(staging, `${downloaded.length}`);
-      const actual = await client.download(p.url, file, opts.progress, p.label);
+      let actual: string | null = null;
+      for (const url of p.urls) if ((actual = await client.downloadIfThere(url, file, opts.progress, p.label)) !== null) break;
+      if (actual === null) {
+        throw new MissingDataError(`${p.label}: the remote has its record but not its bytes (tried ${p.urls.join(', ')})`, {
+          hint: 'nothing was registered; whoever pushed it may not have uploaded the file yet (`fairfs push` uploads pending files)',
+        });
+      }
       if (actual !== p.hash) {
         throw new RemoteDataError(`${p.label}: the downloaded file hashes to ${actual}, the registry says ${p.hash}`, {
           hint: 'nothing was registered; the remote copy is damaged or was replaced: tell its maintainers',
@@ -131,6 +145,7 @@ export async function pull(opts: {
           components: p.components.filter((c) => !c.whole).map((c) => ({ name: c.name, description: c.description })),
           objectUuid: String(p.object.uuid),
         });
+        registry.linkAuthors(product.objectId, p.authors.map((a) => registry.ensureAuthor(a)));
         // Remember the remote twins so a later push links to them instead of copying.
         registry.setRemoteUrl(opts.remote.apiUrl, 'data_product', product.dataProductId, p.dataProduct.url);
         registry.setRemoteUrl(opts.remote.apiUrl, 'object', product.objectId, p.object.url);
@@ -178,7 +193,7 @@ async function plan(client: RegistryClient, namespace: string, name: string, dp:
   const hash = String(location.hash);
   if (!SHA1.test(hash)) throw new RemoteDataError(`${label}: the remote hash ${hash} is not a SHA-1`);
   const path = String(location.path);
-  const url = downloadUrl(String(root.root), path, hash, client.base);
+  const urls = downloadUrls(String(root.root), path, hash, client.base, `${namespace}:${name}@${String(dp.version)}`);
   const fileType = object.file_type ? await client.get(String(object.file_type)) : null;
   const extension = String(fileType?.extension ?? extname(path).replace(/^\./, ''));
   if (!/^[A-Za-z0-9_+-]*$/.test(extension)) throw new RemoteDataError(`${label}: odd file extension ${JSON.stringify(extension)}`);
@@ -188,5 +203,13 @@ async function plan(client: RegistryClient, namespace: string, name: string, dp:
     url: c.url,
     whole: c.whole_object === true,
   }));
-  return { label, namespace, name, version: String(dp.version), dataProduct: dp, object, hash, extension, url, components };
+  const authors = [];
+  for (const url of Array.isArray(object.authors) ? object.authors : []) {
+    const a = await client.get(String(url));
+    if (typeof a.uuid !== 'string' || !UUID.test(a.uuid)) throw new RemoteDataError(`${label}: author ${a.url} has no valid uuid`);
+    const name = typeof a.name === 'string' && a.name ? a.name : typeof a.identifier === 'string' ? a.identifier : null;
+    if (!name) throw new RemoteDataError(`${label}: author ${a.url} has neither name nor identifier`);
+    authors.push({ name, identifier: typeof a.identifier === 'string' ? a.identifier : null, uuid: a.uuid.toLowerCase() });
+  }
+  return { label, namespace, name, version: String(dp.version), dataProduct: dp, object, hash, extension, urls, authors, components };
 }

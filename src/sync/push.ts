@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataConflictError, UsageError } from '../errors.js';
-import type { Registry, SessionRecord } from '../registry/registry.js';
+import type { ObjectDetail, Registry, SessionRecord } from '../registry/registry.js';
 import { idOf, RegistryClient, type Record_ } from './client.js';
 import type { TransferProgress } from './progress.js';
 import type { Remote } from './remotes.js';
@@ -18,18 +18,21 @@ export interface PushReport {
   created: number;
   found: number;
   uploaded: number;
+  /** Files the remote could not take: their records point at their true (local) location. */
+  notUploaded: { hash: string; file: string; reason: string }[];
 }
 
 export interface PushOptions {
   registry: Registry;
   remote: Remote;
+  /** Run ids to push; every completed run not yet pushed there when absent. */
   runs?: string[];
   dryRun?: boolean;
   progress?: TransferProgress;
 }
 
-/** Which completed runs a push sends: those named, else every one not yet pushed there. */
-export function runsToPush(registry: Registry, remote: Remote, requested: string[] = []): SessionRecord[] {
+/** Which completed runs a push sends: those named, else every one not yet pushed to `remote`. */
+export function runsToPush(registry: Registry, remote: Remote | null, requested: string[] = []): SessionRecord[] {
   if (requested.length) {
     return requested.map((id) => {
       const s = registry.getSession(id);
@@ -38,7 +41,7 @@ export function runsToPush(registry: Registry, remote: Remote, requested: string
       return s;
     });
   }
-  return registry.listSessions('completed').filter((s) => !registry.journalHas(remote.apiUrl, 'push', `code_run ${s.runId}`));
+  return registry.listSessions('completed').filter((s) => remote === null || !registry.journalHas(remote.apiUrl, 'push', `code_run ${s.runId}`));
 }
 
 /**
@@ -47,12 +50,15 @@ export function runsToPush(registry: Registry, remote: Remote, requested: string
  * where it stopped and a repeated push creates nothing.
  */
 export async function push(opts: PushOptions): Promise<PushReport> {
-  const runs = runsToPush(opts.registry, opts.remote, opts.runs);
-  const report: PushReport = { runs: runs.map((r) => ({ runId: r.runId, uuid: r.uuid, url: null })), created: 0, found: 0, uploaded: 0 };
-  if (opts.dryRun || runs.length === 0) return report;
+  const runs = opts.runs === undefined ? runsToPush(opts.registry, opts.remote) : opts.runs.length ? runsToPush(opts.registry, opts.remote, opts.runs) : [];
+  const report: PushReport = { runs: runs.map((r) => ({ runId: r.runId, uuid: r.uuid, url: null })), created: 0, found: 0, uploaded: 0, notUploaded: [] };
+  const pending = opts.registry.pendingUploads(opts.remote.apiUrl);
+  if (opts.dryRun || (runs.length === 0 && pending.length === 0)) return report;
   const client = new RegistryClient(opts.remote.apiUrl, opts.remote.token, { idleTimeoutMs: opts.remote.idleTimeoutMs });
   try {
     const pusher = new Pusher(opts.registry, client, opts.remote.apiUrl, report, opts.progress);
+    // Files an earlier push could not upload go first: the remote may take them now.
+    for (const p of pending) await pusher.retryUpload(p.objectId, p.hash);
     for (const [i, run] of runs.entries()) report.runs[i]!.url = await pusher.codeRun(run);
   } finally {
     await client.close();
@@ -63,6 +69,7 @@ export async function push(opts: PushOptions): Promise<PushReport> {
 class Pusher {
   private readonly byValue = new Map<string, Promise<string>>();
   private readonly objects = new Map<number, Promise<string>>();
+  private readonly uploads = new Map<string, Promise<string | null>>();
 
   constructor(
     private readonly registry: Registry,
@@ -119,7 +126,8 @@ class Pusher {
         const fileType = d.extension
           ? await this.once(`file_type ${d.fileTypeName}.${d.extension}`, 'file_type', { name: d.fileTypeName, extension: d.extension }, { name: d.fileTypeName!, extension: d.extension })
           : null;
-        objectUrl = (await this.ensure('object', objectId, { uuid: d.uuid, description: d.description, storage_location: location, file_type: fileType, authors: [] }, { uuid: d.uuid })).url;
+        const authors = await this.authors(d);
+        objectUrl = (await this.ensure('object', objectId, { uuid: d.uuid, description: d.description, storage_location: location, file_type: fileType, authors }, { uuid: d.uuid })).url;
       }
     }
     for (const c of d.components) {
@@ -139,30 +147,99 @@ class Pusher {
     return objectUrl;
   }
 
-  /** Public files of the local store are uploaded and stored on the remote by hash. */
-  private async location(d: ReturnType<Registry['objectDetail']>): Promise<string | null> {
+  /**
+   * The object's storage location on the remote. A public file of the local
+   * store is uploaded and located under the remote's own data root (path =
+   * SHA-1, which the registry serves at `/data/<sha1>`). A file the remote
+   * cannot take keeps its true root, is reported, and waits in pending_upload
+   * for a later push: nothing pushed points at bytes that are not there.
+   */
+  private async location(d: ObjectDetail): Promise<string | null> {
     if (!d.hash || !d.storageRoot || d.path === null) return null;
-    let root = d.storageRoot;
-    let path = d.path;
-    const localFile = root.startsWith('file://') ? join(fileURLToPath(root), path) : null;
-    if (localFile && d.public && existsSync(localFile)) {
-      if (!this.byValue.has(`upload ${d.hash}`)) {
-        const uploading = this.client.upload(d.hash, localFile, this.progress).then((uploaded) => {
-          if (uploaded) this.report.uploaded++;
-          return d.hash!;
-        });
-        this.byValue.set(`upload ${d.hash}`, uploading);
-      }
-      await this.byValue.get(`upload ${d.hash}`);
-      root = `${this.client.base}/data/`;
-      path = d.hash;
+    const file = this.storeFile(d);
+    if (file) {
+      const uploaded = await this.uploadedLocation(d.hash, file, d.id);
+      if (uploaded) return uploaded;
     }
-    const rootUrl = await this.once(`storage_root ${root}`, 'storage_root', { root, local: false }, { root });
-    return this.once(
-      `storage_location ${root} ${d.hash} ${d.public}`,
-      'storage_location',
-      { path, hash: d.hash, public: d.public, storage_root: rootUrl },
-      { storage_root: idOf(rootUrl), hash: d.hash, public: d.public },
+    return this.storageLocation(d.storageRoot, d.path, d.hash, d.public);
+  }
+
+  /** A public local file of this object that exists, or null. */
+  private storeFile(d: ObjectDetail): string | null {
+    if (!d.public || !d.storageRoot?.startsWith('file://') || d.path === null) return null;
+    const file = join(fileURLToPath(d.storageRoot), d.path);
+    return existsSync(file) ? file : null;
+  }
+
+  private storageLocation(root: string, path: string, hash: string, isPublic: boolean): Promise<string> {
+    // A file:// root is a disk of some machine, not a service (pyDataPipeline finds its data store with local=True).
+    const local = root.startsWith('file://');
+    const rootUrl = this.once(`storage_root ${root}`, 'storage_root', { root, local }, { root });
+    return rootUrl.then((url) =>
+      this.once(`storage_location ${root} ${hash} ${isPublic}`, 'storage_location', { path, hash, public: isPublic, storage_root: url }, {
+        storage_root: idOf(url),
+        hash,
+        public: isPublic,
+      }),
+    );
+  }
+
+  /** The remote's data root: `<registry site>/data/`. */
+  private get dataRoot(): string {
+    return `${this.client.base}/data/`;
+  }
+
+  /** Upload once per hash per push; the location under the remote's data root, or null when the remote takes no files. */
+  private uploadedLocation(hash: string, file: string, objectId: number): Promise<string | null> {
+    let p = this.uploads.get(hash);
+    if (!p) {
+      p = this.upload(hash, file, objectId);
+      this.uploads.set(hash, p);
+    }
+    return p;
+  }
+
+  private async upload(hash: string, file: string, objectId: number): Promise<string | null> {
+    // Already stored there (an earlier push, or another user's): no second upload.
+    const [root] = await this.client.list('storage_root', { root: this.dataRoot });
+    const [stored] = root ? await this.client.list('storage_location', { storage_root: idOf(root.url), hash, public: true }) : [];
+    if (stored) {
+      this.report.found++;
+      this.registry.clearPendingUpload(this.remote, hash);
+      return stored.url;
+    }
+    const outcome = await this.client.upload(hash, file, this.progress);
+    if (outcome.kind === 'refused') {
+      this.registry.setPendingUpload(this.remote, hash, objectId, outcome.reason);
+      this.report.notUploaded.push({ hash, file, reason: outcome.reason });
+      return null;
+    }
+    if (outcome.kind === 'uploaded') this.report.uploaded++;
+    const location = await this.storageLocation(this.dataRoot, hash, hash, true);
+    this.registry.clearPendingUpload(this.remote, hash);
+    return location;
+  }
+
+  /**
+   * A file an earlier push left at its local root: upload it now if the
+   * remote takes files. The remote's object keeps its first location (objects
+   * are immutable there), and the bytes become reachable at `/data/<sha1>`.
+   */
+  async retryUpload(objectId: number, hash: string): Promise<void> {
+    const file = this.storeFile(this.registry.objectDetail(objectId));
+    if (!file) {
+      this.registry.clearPendingUpload(this.remote, hash);
+      return;
+    }
+    await this.uploadedLocation(hash, file, objectId);
+  }
+
+  /** The object's authors on the remote (post-else-get by uuid), as FAIR-CLI links them. */
+  private authors(d: ObjectDetail): Promise<string[]> {
+    return Promise.all(
+      d.authors.map((a) =>
+        this.once(`author ${a.uuid}`, 'author', { name: a.name, identifier: a.identifier, uuid: a.uuid }, { uuid: a.uuid }),
+      ),
     );
   }
 

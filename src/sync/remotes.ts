@@ -34,6 +34,14 @@ export function normaliseApiUrl(url: string): string {
   return u.toString();
 }
 
+function safeNormalise(url: string): string | null {
+  try {
+    return normaliseApiUrl(url);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Which remote a command talks to: `--remote` (a name from settings.yaml or a
  * URL), else the config's `remote_data_registry_url`, else the settings'
@@ -62,12 +70,16 @@ export function resolveRemote(home: Home, requested: string | undefined, configU
         hint: `add it under remotes: (${requested}: {url: http://…/api/, token_file: …}) or pass a URL to --remote`,
       });
     }
-  } else if (configUrl) setting = { url: configUrl };
+  } else if (configUrl) {
+    // A URL that settings know by name brings that remote's token file along.
+    const wanted = normaliseApiUrl(configUrl);
+    setting = Object.values(remotes).find((r) => typeof r?.url === 'string' && safeNormalise(r.url) === wanted) ?? { url: configUrl };
+  }
   else if (settings.default_remote && remotes[settings.default_remote]) setting = remotes[settings.default_remote];
   else if (Object.keys(remotes).length === 1) setting = Object.values(remotes)[0];
   if (!setting?.url) {
     throw new UsageError('no remote registry given', {
-      hint: `pass --remote URL, set run_metadata.remote_data_registry_url, or add remotes: to ${home.settingsFile}`,
+      hint: `pass --remote NAME|URL, or add remotes: (and default_remote:) to ${home.settingsFile}`,
     });
   }
   let token = env.FAIRFS_TOKEN?.trim() || null;
