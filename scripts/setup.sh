@@ -37,3 +37,13 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
 fi
 npx tsc -p tsconfig.json
 chmod +x dist/cli/main.js
+
+# The real FAIR data-registry, when this checkout sits beside ../shared (as in CI): its tests use one
+# set-up per user, made here so that no test waits for apt. A failure only costs those tests.
+if [ -f ../shared/fair-registry/setup.sh ]; then
+  fr="${XDG_CACHE_HOME:-$HOME/.cache}/fairfs/fair-registry"
+  if [ ! -f "$fr/db.clean.sqlite3" ]; then
+    echo "setup: setting up the FAIR data-registry for its tests in $fr" >&2
+    bash ../shared/fair-registry/setup.sh "$fr" >/dev/null 2>&1 || echo "setup: warning: the FAIR data-registry set-up failed; its tests will say why" >&2
+  fi
+fi

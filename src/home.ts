@@ -36,6 +36,18 @@ export interface AuthorSettings {
   uuid?: string;
 }
 
+/**
+ * Namespaces for configs that name none, as FAIR-CLI takes them from its
+ * settings: `default_*_namespace`, else the user's `namespace`, else (outputs)
+ * the login name.
+ */
+export function configDefaults(settings: Settings): { inputNamespace: string | null; outputNamespace: string } {
+  return {
+    inputNamespace: settings.default_input_namespace ?? settings.namespace ?? null,
+    outputNamespace: settings.default_output_namespace ?? settings.namespace ?? settings.user,
+  };
+}
+
 /** The author fields settings give, checked: a name, an identifier URL (from orcid: or identifier:), a uuid. */
 export function authorOf(home: Home, settings: Settings): { name: string; identifier: string | null; uuid: string | null } {
   const a = settings.author ?? {};
@@ -86,7 +98,7 @@ export function ensureHome(home: Home): { created: boolean } {
     mkdirSync(dir, { recursive: true });
   }
   if (created) {
-    const settings: Settings = { user: currentUser() };
+    const settings: Settings = { user: currentUser(), namespace: currentUser() };
     writeFileSync(
       home.settingsFile,
       '# fairfs settings: user identity and defaults (remotes arrive with `fairfs pull`/`push`)\n' +

@@ -61,9 +61,9 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('mount, run CMD against the mount, finalise, unmount; exits with CMD status')
+    .description("mount, run CMD (or the config's run_metadata.script) against the mount, finalise, unmount; exits with its status")
     .argument('<config>', 'config.yaml')
-    .argument('<cmd...>', 'the command to run, after --')
+    .argument('[cmd...]', "the command to run, after --; without one, the config's script runs as `fair run` runs it")
     .option('--mount <dir>', 'mountpoint (default: a fresh temporary directory)')
     .option('--strict', 'refuse undeclared writes (EACCES)')
     .option('--register-failed', "register a failed run's outputs instead of quarantining them")

@@ -31,3 +31,8 @@ export function formatBytes(n: number): string {
   }
   return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
+
+/** Keys of a FAIR config that fairfs accepts but does not act on: said once, so nobody relies on them unknowingly. */
+export function noteNotActedOn(keys: readonly string[]): void {
+  if (keys.length) info(`fairfs: accepted but not acted on: ${keys.join(', ')} (kept with the run's config)`);
+}

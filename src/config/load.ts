@@ -52,6 +52,16 @@ export interface RunConfig {
   writes: WriteSpec[];
   register: unknown[];
   source: YamlSource;
+  /** `run_metadata.shell`: what runs the script (FAIR-CLI's names), null for the default. */
+  shell: string | null;
+  /** Key paths given in the config that fairfs accepts but does not act on. */
+  notActedOn: string[];
+}
+
+/** What the user's settings supply when a config is silent (FAIR-CLI takes these from its own settings). */
+export interface ConfigDefaults {
+  inputNamespace?: string | null;
+  outputNamespace?: string | null;
 }
 
 const RUN_METADATA_KEYS = [
@@ -69,20 +79,33 @@ const RUN_METADATA_KEYS = [
   'default_read_version',
   'default_write_version',
   'undeclared_writes',
+  'shell',
+  // FAIR-CLI writes these into the working config; fairfs finds them itself (git) or has no use for them.
+  'latest_commit',
+  // SCRC 2020 (data_pipeline_api) names.
+  'data_registry_url',
+  'submission_script',
+  'remote_uri',
+  'remote_uri_override',
 ] as const;
+/** Keys fairfs accepts from FAIR configs but does not act on: recorded with the run (its config bytes), and listed. */
+const NOT_ACTED_ON = new Set(['latest_commit', 'local_data_registry_url', 'data_registry_url', 'remote_uri', 'remote_uri_override', 'run_id', 'fail_on_hash_mismatch', 'symlink', 'cache']);
 const FAIR_TOP_KEYS = ['run_metadata', 'read', 'write', 'register'];
-const SCRC_TOP_KEYS = ['data_directory', 'access_log', 'fail_on_hash_mismatch', 'run_metadata', 'read', 'write'];
+const SCRC_TOP_KEYS = ['data_directory', 'access_log', 'fail_on_hash_mismatch', 'run_id', 'namespace', 'run_metadata', 'read', 'write'];
 const READ_KEYS = ['data_product', 'version', 'namespace', 'description', 'use', 'path'];
 const READ_USE_KEYS = ['data_product', 'namespace', 'version', 'cache'];
 const WRITE_KEYS = ['data_product', 'description', 'file_type', 'public', 'version', 'namespace', 'use', 'path'];
-const WRITE_USE_KEYS = ['data_product', 'namespace', 'version'];
+const WRITE_USE_KEYS = ['data_product', 'namespace', 'version', 'symlink'];
 const SCRC_WHERE_KEYS = ['data_product', 'component', 'namespace', 'version'];
 const SCRC_USE_KEYS = ['data_product', 'component', 'namespace', 'version', 'filename', 'cache'];
 
 type Mapping = Record<string, unknown>;
 
+/** The shells FAIR-CLI runs a config's script with (`run_metadata.shell`). */
+export const SHELLS = ['sh', 'bash', 'python', 'python2', 'python3', 'R', 'julia', 'java', 'pwsh', 'powershell', 'batch'];
+
 /** Reads, validates and normalises a config file of either accepted format. */
-export function loadConfig(file: string, vars: Omit<VariableContext, 'configDir' | 'sourceConfig'>): RunConfig {
+export function loadConfig(file: string, vars: Omit<VariableContext, 'configDir' | 'sourceConfig'>, defaults: ConfigDefaults = {}): RunConfig {
   const absolute = resolve(file);
   let text: string;
   try {
@@ -92,22 +115,34 @@ export function loadConfig(file: string, vars: Omit<VariableContext, 'configDir'
       hint: 'check the path; `fairfs mount CONFIG DIR` takes the config file first',
     });
   }
-  return parseConfig(absolute, text, { ...vars, configDir: dirname(absolute), sourceConfig: absolute });
+  return parseConfig(absolute, text, { ...vars, configDir: dirname(absolute), sourceConfig: absolute }, defaults);
 }
 
-export function parseConfig(file: string, text: string, vars: VariableContext): RunConfig {
+export function parseConfig(file: string, text: string, vars: VariableContext, defaults: ConfigDefaults = {}): RunConfig {
   const source = new YamlSource(file, text);
   const v = new Validator(source, vars);
   const top = v.mapping(source.value, [], 'the config file');
   const scrc = 'data_directory' in top || 'access_log' in top || hasWhereItems(top.read) || hasWhereItems(top.write);
   v.keys(top, [], scrc ? SCRC_TOP_KEYS : FAIR_TOP_KEYS);
+  // SCRC 2020 configs wrote versions as YAML numbers (`version: 1.0`).
+  v.shortVersions = scrc;
 
   const meta = top.run_metadata === undefined ? {} : v.mapping(top.run_metadata, ['run_metadata'], 'run_metadata');
   v.keys(meta, ['run_metadata'], RUN_METADATA_KEYS);
   const str = (key: (typeof RUN_METADATA_KEYS)[number]): string | null => v.optionalString(meta[key], ['run_metadata', key]);
 
-  const defaultInputNamespace = str('default_input_namespace');
-  const defaultOutputNamespace = str('default_output_namespace');
+  // SCRC 2020 configs may give one top-level `namespace:` for every item.
+  const scrcNamespace = scrc ? v.optionalString(top.namespace, ['namespace']) : null;
+  const defaultInputNamespace = str('default_input_namespace') ?? scrcNamespace ?? defaults.inputNamespace ?? null;
+  const defaultOutputNamespace = str('default_output_namespace') ?? scrcNamespace ?? defaults.outputNamespace ?? null;
+  const notActedOn = [
+    ...Object.keys(top).filter((k) => NOT_ACTED_ON.has(k)),
+    ...Object.keys(meta).filter((k) => NOT_ACTED_ON.has(k)).map((k) => `run_metadata.${k}`),
+  ];
+  const shell = str('shell');
+  if (shell !== null && !SHELLS.includes(shell)) {
+    v.fail(['run_metadata', 'shell'], `unknown shell ${shell}`, `use one of ${SHELLS.join(', ')}`);
+  }
   const defaultReadVersion = v.version(meta.default_read_version ?? '${{LATEST}}', ['run_metadata', 'default_read_version']);
   const defaultWriteVersion = v.version(meta.default_write_version ?? '${{PATCH}}', ['run_metadata', 'default_write_version']);
   const undeclared = str('undeclared_writes') ?? 'register';
@@ -125,10 +160,10 @@ export function parseConfig(file: string, text: string, vars: VariableContext): 
     defaultInputNamespace,
     defaultOutputNamespace,
     writeDataStore: writeDataStore === null ? null : resolve(configDir, writeDataStore),
-    remoteDataRegistryUrl: str('remote_data_registry_url'),
+    remoteDataRegistryUrl: str('remote_data_registry_url') ?? str('data_registry_url'),
     localRepo: str('local_repo') === null ? null : resolve(configDir, str('local_repo')!),
     remoteRepo: str('remote_repo'),
-    script: str('script'),
+    script: str('script') ?? (scrc ? str('submission_script') : null),
     scriptPath: str('script_path') === null ? null : resolve(configDir, str('script_path')!),
     public: v.optionalBoolean(meta.public, ['run_metadata', 'public']) ?? true,
     undeclaredWrites: undeclared as UndeclaredWrites,
@@ -136,6 +171,8 @@ export function parseConfig(file: string, text: string, vars: VariableContext): 
     writes: [],
     register: [],
     source,
+    shell,
+    notActedOn,
   };
 
   const needNamespace = (ns: string | null, at: KeyPath, which: 'input' | 'output'): string => {
@@ -154,6 +191,7 @@ export function parseConfig(file: string, text: string, vars: VariableContext): 
     const use = (from: Mapping, keys: readonly string[]): Mapping => {
       const block = from.use === undefined ? {} : v.mapping(from.use, [...at, 'use'], 'use');
       v.keys(block, [...at, 'use'], keys);
+      for (const key of Object.keys(block)) if (NOT_ACTED_ON.has(key)) notActedOn.push(renderKeyPath([...at, 'use', key]));
       return block;
     };
     // SCRC 2020 items say `where:` (what the model asks for) and `use:` (what it gets).
@@ -244,6 +282,9 @@ function hasWhereItems(list: unknown): boolean {
 
 /** Type and key checks that throw ConfigError with the exact source position. */
 class Validator {
+  /** Take `1` and `1.0` as 1.0.0 (SCRC 2020 configs). */
+  shortVersions = false;
+
   constructor(
     private readonly source: YamlSource,
     private readonly vars: VariableContext,
@@ -318,7 +359,9 @@ class Validator {
   }
 
   version(value: unknown, at: KeyPath): string {
-    const text = this.optionalString(value, at) ?? '';
+    // FAIR-CLI strips a leading `v`: v1.0.0 and 1.0.0 are one version.
+    let text = (this.optionalString(value, at) ?? '').replace(/^v(?=\d)/, '');
+    if (this.shortVersions && /^\d+(\.\d+)?$/.test(text)) text = semver.coerce(text)!.version;
     if (versionExpression(text) || semver.valid(text)) return versionExpression(text) ? `\${{${versionExpression(text)}}}` : text;
     return this.fail(
       at,

@@ -176,9 +176,11 @@ function storeSubmissionScript(session: Session): ScriptFile | null {
   const { config, store } = session;
   const command = session.registry.getSession(session.runId)?.command ?? null;
   let text: string | null = null;
-  if (config.script) text = config.script;
+  // What actually ran is the submission script: the config's script file, else the command; a mount records the config's.
+  if (session.scriptFile && existsSync(session.scriptFile)) return storeScriptFile(store, session.scriptFile);
+  if (command) text = `#!/bin/sh\n${command}\n`;
+  else if (config.script) text = config.script;
   else if (config.scriptPath && existsSync(config.scriptPath)) return storeScriptFile(store, config.scriptPath);
-  else if (command) text = `#!/bin/sh\n${command}\n`;
   if (text === null) return null;
   return { file: store.putBytes(text, '.fairfs/scripts', 'sh'), extension: 'sh' };
 }

@@ -5,7 +5,8 @@ import * as yaml from 'js-yaml';
 import { loadConfig, type RunConfig } from '../config/load.js';
 import { resolveConfig, type WorkingConfig } from '../config/resolve.js';
 import type { Home } from '../home.js';
-import { readSettings } from '../home.js';
+import { configDefaults, readSettings } from '../home.js';
+import { UsageError } from '../errors.js';
 import { Registry, type SessionRecord } from '../registry/registry.js';
 import { sha1 } from '../store/hash.js';
 import { loadHdf5 } from '../store/hdf5.js';
@@ -24,6 +25,8 @@ export interface OpenSessionOptions {
   command?: string | null;
   cwd?: string;
   registry?: Registry;
+  /** The run will execute the config's own script: refuse before opening a run if it has none. */
+  needScript?: boolean;
 }
 
 /** run id = SHA-1(config bytes ‖ ISO-8601 start time with milliseconds), DESIGN §4.2. */
@@ -39,6 +42,9 @@ export function uuidFor(runId: string): string {
 
 /** One open code run: its registry row, its VFS and where its outputs stage. */
 export class Session {
+  /** The script file `fairfs run` executed for the config (recorded as the submission script), if any. */
+  scriptFile: string | null = null;
+
   private constructor(
     readonly home: Home,
     readonly registry: Registry,
@@ -69,7 +75,12 @@ export class Session {
       repoDir: initialGit?.repoDir ?? null,
       gitBranch: initialGit?.branch ?? null,
       gitTag: initialGit?.tag ?? null,
-    });
+    }, configDefaults(settings));
+    if (opts.needScript && config.script === null && config.scriptPath === null) {
+      throw new UsageError(`${configPath} has no run_metadata.script or script_path, and no command was given`, {
+        hint: 'add `script:` to run_metadata, or give the command: fairfs run CONFIG -- CMD ARGS…',
+      });
+    }
     const git = config.localRepo ? await gitInfo(config.localRepo) : initialGit;
     const registry = opts.registry ?? new Registry(opts.home.registryFile);
     const working = resolveConfig(config, registry, { strict: opts.strict ?? false });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { versionExpression } from '../config/variables.js';
 import { resolveWriteVersion } from '../config/versions.js';
 import { renderKeyPath } from '../config/yaml-source.js';
 import { ConfigError, RemoteDataError } from '../errors.js';
-import type { Home } from '../home.js';
+import { authorUuidFor, type Home } from '../home.js';
 import type { Registry } from '../registry/registry.js';
 import { sha1File } from '../store/hash.js';
 import { DataStore } from '../store/store.js';
@@ -25,7 +25,7 @@ type Item = Record<string, unknown>;
 const ITEM_KEYS = new Set([
   'external_object', 'data_product', 'namespace', 'namespace_name', 'namespace_full_name', 'namespace_website', 'full_name', 'website',
   'root', 'path', 'title', 'description', 'identifier', 'unique_name', 'alternate_identifier', 'alternate_identifier_type',
-  'file_type', 'release_date', 'version', 'primary', 'public', 'accessibility',
+  'file_type', 'release_date', 'version', 'primary', 'public', 'accessibility', 'authors', 'use', 'author', 'name',
 ]);
 
 /**
@@ -46,6 +46,13 @@ export async function registerItems(opts: { registry: Registry; home: Home; conf
     for (const [i, raw] of config.register.entries()) {
       const item = raw as Item;
       for (const key of Object.keys(item)) if (!ITEM_KEYS.has(key)) fail(i, key, `unknown key ${key} in a register item`, `allowed: ${[...ITEM_KEYS].join(', ')}`);
+      if (item.author !== undefined) {
+        // FAIR-CLI's author item: a local label, a name and an identifier URL.
+        const identifier = str(item, 'identifier');
+        if (identifier !== null && !/^https?:\/\/\S+$/.test(identifier)) fail(i, 'identifier', `author identifier ${identifier} is not a URL`, 'give an ORCID or ROR URL');
+        registry.ensureAuthor({ name: str(item, 'name') ?? identifier ?? String(item.author), identifier, uuid: identifier ? authorUuidFor(identifier) : randomUUID() });
+        continue;
+      }
       if (item.namespace !== undefined && item.external_object === undefined && item.data_product === undefined) {
         registry.upsertNamespace(String(item.namespace), str(item, 'full_name'), str(item, 'website'));
         report.namespaces.push(String(item.namespace));
@@ -54,7 +61,11 @@ export async function registerItems(opts: { registry: Registry; home: Home; conf
       const external = item.external_object !== undefined;
       const name = str(item, external ? 'external_object' : 'data_product');
       if (!name) fail(i, 'data_product', 'a register item needs external_object:, data_product: or namespace:', 'name what it registers');
-      const namespace = str(item, 'namespace_name') ?? config.defaultInputNamespace;
+      const use = item.use === undefined ? {} : (item.use as Item);
+      if (typeof use !== 'object' || use === null || Array.isArray(use)) fail(i, 'use', 'use must be a mapping', 'e.g. use: {namespace: PSU}');
+      // `namespace:` on an object item means what `namespace_name:` does (FAIR-CLI accepts both), as does use.namespace.
+      const namespace = str(item, 'namespace_name') ?? str(item, 'namespace') ?? str(use, 'namespace') ?? config.defaultInputNamespace;
+      const authors = authorList(item.authors, (message) => fail(i, 'authors', message, 'list identifier URLs (ORCID, ROR, GitHub), one per line'));
       if (!namespace) fail(i, 'namespace_name', `no namespace for ${name}`, 'add namespace_name: or run_metadata.default_input_namespace');
       const root = str(item, 'root');
       const path = str(item, 'path') ?? '';
@@ -99,6 +110,10 @@ export async function registerItems(opts: { registry: Registry; home: Home; conf
           description: str(item, 'description'),
           file: { storageRoot: store.rootUrl, path: file.path, hash: file.hash, size: file.size, extension, public: item.public !== false },
         });
+        registry.linkAuthors(
+          product.objectId,
+          authors.map((identifier) => registry.ensureAuthor({ name: identifier, identifier, uuid: authorUuidFor(identifier) })),
+        );
         if (external) {
           registry.addExternalObject(product.dataProductId, {
             identifier: str(item, 'identifier'),
@@ -121,4 +136,14 @@ export async function registerItems(opts: { registry: Registry; home: Home; conf
     await client.close();
   }
   return report;
+}
+
+/** A register item's `authors`: identifier URLs as a YAML list or one per line of a block string. */
+function authorList(value: unknown, fail: (message: string) => never): string[] {
+  if (value === undefined || value === null) return [];
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : fail('authors must be a list of identifier URLs');
+  return list.map((a) => {
+    if (typeof a !== 'string' || !/^https?:\/\/\S+$/.test(a.trim())) fail(`author ${JSON.stringify(a)} is not an identifier URL`);
+    return a.trim();
+  });
 }

@@ -9,7 +9,7 @@ import { fromWire, type ControlReply } from '../../mount/control.js';
 import { MountedSession, prepareMountpoint } from '../../mount/session-mount.js';
 import { discardSession, Session } from '../../session/session.js';
 import { openHome, type GlobalOptions } from '../context.js';
-import { info } from '../output.js';
+import { info, noteNotActedOn } from '../output.js';
 import { printFinaliseReport } from '../report.js';
 
 interface MountOptions {
@@ -55,6 +55,7 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
   }
 
   info(`fairfs: run ${session.runId} mounted on ${mountpoint}`);
+  noteNotActedOn(session.config.notActedOn);
   notify?.({ type: 'ready', runId: session.runId });
   if (notify) process.disconnect?.();
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
-import { readSettings } from '../../home.js';
+import { configDefaults, readSettings } from '../../home.js';
 import { pull, pullableReads } from '../../sync/pull.js';
 import { registerItems } from '../../sync/register.js';
 import { resolveRemote } from '../../sync/remotes.js';
@@ -10,13 +10,12 @@ import { terminalProgress } from '../progress.js';
 
 export default async function pullCommand(g: GlobalOptions, configFile: string, o: { remote?: string }): Promise<number> {
   const { home, registry } = openHome(g);
-  const config = loadConfig(resolve(configFile), {
-    start: new Date(),
-    user: readSettings(home).user,
-    repoDir: null,
-    gitBranch: null,
-    gitTag: null,
-  });
+  const settings = readSettings(home);
+  const config = loadConfig(
+    resolve(configFile),
+    { start: new Date(), user: settings.user, repoDir: null, gitBranch: null, gitTag: null },
+    configDefaults(settings),
+  );
   if (config.register.length) {
     const r = await registerItems({ registry, home, config });
     for (const p of r.registered) info(`registered ${p}`);

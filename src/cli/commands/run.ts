@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmdirSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../../errors.js';
 import { descendants } from '../../processes.js';
 import { MountedSession, prepareMountpoint } from '../../mount/session-mount.js';
 import type { RunOutcome } from '../../session/finalise.js';
+import { configScript } from '../../session/script.js';
 import { discardSession, Session } from '../../session/session.js';
 import { openHome, type GlobalOptions } from '../context.js';
-import { info } from '../output.js';
+import { info, noteNotActedOn } from '../output.js';
 import { printFinaliseReport } from '../report.js';
 
 interface RunOptions {
@@ -40,24 +40,41 @@ export function shellQuote(arg: string): string {
 
 export default async function run(g: GlobalOptions, config: string, argv: string[], o: RunOptions): Promise<number> {
   // commander keeps the `--` that separates fairfs options from the command.
-  const command = argv[0] === '--' ? argv.slice(1) : argv;
-  if (command.length === 0) throw new UsageError('no command to run', { hint: 'fairfs run CONFIG -- CMD ARGS…' });
+  let command = argv[0] === '--' ? argv.slice(1) : argv;
+  // No command: run the config's own script, as `fair run` does.
+  const scriptRun = command.length === 0;
   const { home, registry } = openHome(g);
   const tempMount = o.mount ? null : mkdtempSync(join(tmpdir(), 'fairfs-run-'));
   const mountpoint = resolve(o.mount ?? tempMount!);
-  const commandLine = command.map(shellQuote).join(' ');
   let session: Session | undefined;
   let mounted: MountedSession;
+  let scriptEnv: Record<string, string> = {};
   try {
     await prepareMountpoint(home, registry, mountpoint);
-    session = await Session.open({ home, registry, configFile: config, mountpoint, strict: o.strict ?? false, command: commandLine });
+    session = await Session.open({
+      home,
+      registry,
+      configFile: config,
+      mountpoint,
+      strict: o.strict ?? false,
+      command: scriptRun ? null : command.map(shellQuote).join(' '),
+      needScript: scriptRun,
+    });
+    if (scriptRun) {
+      const script = configScript(session);
+      command = script.argv;
+      scriptEnv = script.env;
+      session.scriptFile = script.file;
+      registry.setRunCommand(session.runId, command.map(shellQuote).join(' '));
+    }
     mounted = await MountedSession.start(session, mountpoint, { debug: g.debug ?? false });
   } catch (err) {
-    if (session) discardSession(session, `mount failed: ${(err as Error).message}`);
+    if (session) discardSession(session, `could not start: ${(err as Error).message}`);
     if (tempMount) rmdirSync(tempMount);
     throw err;
   }
   info(`fairfs: run ${session.runId} mounted on ${mountpoint}`);
+  noteNotActedOn(session.config.notActedOn);
 
   // The command runs in its own process: serving the mount from this one must never block.
   // Without a terminal it gets a process group of its own, so a signal reaches everything it started;
@@ -66,7 +83,7 @@ export default async function run(g: GlobalOptions, config: string, argv: string
   const child = spawn(command[0]!, command.slice(1), {
     stdio: 'inherit',
     detached: ownGroup,
-    env: { ...process.env, FAIRFS_MOUNT: mountpoint, FAIRFS_RUN_ID: session.runId },
+    env: { ...process.env, ...scriptEnv, FAIRFS_MOUNT: mountpoint, FAIRFS_RUN_ID: session.runId },
   });
   const signalCommand = (signal: NodeJS.Signals): void => signalTree(child.pid, ownGroup, signal);
   let interrupted: NodeJS.Signals | null = null;

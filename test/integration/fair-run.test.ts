@@ -1,0 +1,101 @@
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import t from 'tap';
+import { exec, fairfs, fairfsJson, projectRoot } from '../helpers/cli.js';
+import { emptyHome, exampleHome } from '../helpers/home.js';
+
+// `fair run` habits: the config's own script, FAIR-CLI's environment, the user's namespace, real configs.
+
+/** The bytes recorded as a run's submission script. */
+function submissionScript(home: string, runId: string): string {
+  const db = new Database(join(home, 'registry.db'), { readonly: true });
+  const row = db
+    .prepare(
+      `SELECT sl.path FROM session s JOIN code_run cr ON cr.id = s.code_run JOIN object o ON o.id = cr.submission_script
+         JOIN storage_location sl ON sl.id = o.storage_location WHERE s.run_id = ?`,
+    )
+    .get(runId) as { path: string };
+  db.close();
+  return readFileSync(join(home, 'data', row.path), 'utf8');
+}
+
+const withScript = (config: string, script: string, extra = ''): void =>
+  writeFileSync(config, readFileSync(config, 'utf8').replace('run_metadata:\n', `run_metadata:\n${extra}  script: |\n${script.replace(/^/gm, '    ')}\n`));
+
+t.test('fairfs run CONFIG with no command runs the config script as fair run does, and records what ran', async (t) => {
+  const h = await exampleHome(t);
+  const config = join(h.example, 'config.yaml');
+  withScript(config, 'echo "id=${{RUN_ID}} dir=$FDP_CONFIG_DIR repo=$FDP_LOCAL_REPO"\npython3 model.py "$FAIRFS_MOUNT"', '  shell: bash\n');
+  const r = await fairfs(h.home, ['run', config], { cwd: h.example });
+  t.equal(r.code, 0, r.stderr);
+  const [run] = await fairfsJson<{ run_id: string; status: string }[]>(h.home, ['runs']);
+  t.equal(run!.status, 'completed');
+  const line = /id=(\S+) dir=(\S+) repo=(\S+)/.exec(r.stdout);
+  t.ok(line, `the script ran: ${r.stdout}`);
+  t.equal(line?.[1], run!.run_id, '${{RUN_ID}} is the run id');
+  t.equal(line?.[2], join(h.home, 'run', run!.run_id) + '/', 'FDP_CONFIG_DIR: the job folder');
+  t.match(readFileSync(join(line![2]!, 'config.yaml'), 'utf8'), /run_id: /, 'holding the working config');
+  const top = await exec('git', ['rev-parse', '--show-toplevel'], { cwd: h.example });
+  t.equal(line?.[3], top.code === 0 ? top.stdout.trim() : h.example, 'FDP_LOCAL_REPO: the checkout it runs from');
+  const recorded = submissionScript(h.home, run!.run_id);
+  t.match(recorded, new RegExp(`echo "id=${run!.run_id} `), 'the submission script is the substituted script that ran');
+  const shown = await fairfs(h.home, ['show', run!.run_id]);
+  t.match(shown.stdout, /command\s+bash -eo pipefail \S+script\.sh/, 'run by the configured shell');
+});
+
+t.test('bash -eo pipefail: a failing pipe fails the run, as under fair run', async (t) => {
+  const h = await exampleHome(t);
+  const config = join(h.example, 'config.yaml');
+  withScript(config, 'false | true\necho unreachable', '  shell: bash\n');
+  const r = await fairfs(h.home, ['run', config], { cwd: h.example });
+  t.equal(r.code, 1, 'the script exit status');
+  t.notMatch(r.stdout, /unreachable/);
+  const [run] = await fairfsJson<{ status: string }[]>(h.home, ['runs']);
+  t.equal(run!.status, 'failed');
+});
+
+t.test('no script and no command: refused before any run is opened', async (t) => {
+  const h = await exampleHome(t);
+  const r = await fairfs(h.home, ['run', join(h.example, 'config.yaml')], { cwd: h.example });
+  t.equal(r.code, 64, r.stderr);
+  t.match(r.stderr, /has no run_metadata\.script or script_path, and no command was given/);
+  t.same(await fairfsJson<unknown[]>(h.home, ['runs']), [], 'no run recorded');
+});
+
+t.test('a command given beside a config script: the command is what is recorded', async (t) => {
+  const h = await exampleHome(t);
+  const config = join(h.example, 'config.yaml');
+  withScript(config, 'echo the config script');
+  const r = await fairfs(h.home, ['run', config, '--', 'sh', '-c', 'python3 model.py "$FAIRFS_MOUNT"'], { cwd: h.example });
+  t.equal(r.code, 0, r.stderr);
+  t.notMatch(r.stdout, /the config script/);
+  const [run] = await fairfsJson<{ run_id: string }[]>(h.home, ['runs']);
+  t.equal(submissionScript(h.home, run!.run_id), `#!/bin/sh\nsh -c 'python3 model.py "$FAIRFS_MOUNT"'\n`);
+});
+
+t.test('a config with no output namespace writes to the user namespace of the settings', async (t) => {
+  const h = await exampleHome(t);
+  writeFileSync(join(h.home, 'settings.yaml'), `${readFileSync(join(h.home, 'settings.yaml'), 'utf8').replace(/^namespace:.*\n/m, '')}namespace: ada\n`);
+  const config = join(h.example, 'config.yaml');
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/^\s*default_output_namespace: .*\n/m, ''));
+  const r = await fairfs(h.home, ['run', config, '--', 'sh', '-c', 'python3 model.py "$FAIRFS_MOUNT"'], { cwd: h.example });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /wrote ada:sir\/summary@0\.0\.1/);
+});
+
+t.test("pyDataPipeline's read_csv.yaml runs here as published", async (t) => {
+  const h = emptyHome(t);
+  const csv = join(h.dir, 'test.csv');
+  writeFileSync(csv, 'a,b\n1,2\n');
+  t.equal((await fairfs(h.home, ['add', csv, 'testing:test/csv@0.0.1'])).code, 0);
+  const config = join(h.dir, 'read_csv.yaml');
+  copyFileSync(join(projectRoot, 'test', 'fixtures', 'fair-configs', 'pyDataPipeline-read_csv.yaml'), config);
+  const r = await fairfs(h.home, ['run', config, '--', 'sh', '-c', 'cat "$FAIRFS_MOUNT/test/csv.csv"'], { cwd: h.dir });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'a,b\n1,2\n', 'the model read the registered product');
+  t.match(r.stderr, /accepted but not acted on: run_metadata\.local_data_registry_url, run_metadata\.latest_commit/);
+  const [run] = await fairfsJson<{ run_id: string }[]>(h.home, ['runs']);
+  const shown = await fairfs(h.home, ['show', run!.run_id]);
+  t.match(shown.stdout, /testing:test\/csv@0\.0\.1/, 'recorded as the input');
+});
