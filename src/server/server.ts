@@ -68,13 +68,21 @@ export function createRegistryServer(opts: ServerOptions): Server {
       if (parts.length === 2 && (method === 'GET' || method === 'HEAD')) return files.send(res, parts[1]!);
       throw detail(404, 'Not found.');
     }
+    if (parts[0] === 'data_product' && parts.length >= 2 && (method === 'GET' || method === 'HEAD')) {
+      // The registry's file link: /data_product/<namespace>:<name>@<version>, the name may hold slashes.
+      const m = /^([^:/]+):(.+)@([^@/]+)$/.exec(parts.slice(1).map(decodeURIComponent).join('/'));
+      const product = m ? opts.registry.findProduct(m[1]!, m[2]!, m[3]!) : undefined;
+      if (!product?.hash) throw detail(404, 'Not found.');
+      return files.send(res, product.hash);
+    }
     if (parts[0] !== 'api') throw detail(404, 'Not found.');
     if (parts.length === 1) {
       if (method !== 'GET') throw detail(405, `Method "${method}" not allowed.`);
       return sendJson(res, 200, apiRoot(ctx));
     }
     if (parts[1] === 'data' && parts.length === 3 && method === 'POST') {
-      return sendJson(res, 201, files.requestUpload(base, parts[2]!));
+      // 200 with the URL to PUT to, as the production registry answers.
+      return sendJson(res, 200, files.requestUpload(base, parts[2]!));
     }
     const resource = RESOURCE_BY_ENDPOINT.get(parts[1]!);
     if (!resource) throw detail(404, 'Not found.');
@@ -99,6 +107,10 @@ export function createRegistryServer(opts: ServerOptions): Server {
       }
     }
     if (parts.length === 3 && /^\d+$/.test(parts[2]!)) {
+      if (!slash && method === 'GET') {
+        res.writeHead(301, { Location: `${base}${url.pathname}/${url.search}` });
+        return void res.end();
+      }
       const id = Number(parts[2]);
       if ([...url.searchParams.keys()].length) throw detail(400, 'detail endpoints take no query parameters');
       switch (method) {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
-import { emptyHome } from '../helpers/home.js';
+import { emptyHome, exampleHome } from '../helpers/home.js';
 import { api, startServer } from '../helpers/server.js';
 
 t.test('the REST API behaves like the FAIR data registry', async (t) => {
@@ -45,7 +47,8 @@ t.test('the REST API behaves like the FAIR data registry', async (t) => {
   t.equal((await api('GET', `${s.api}namespace/?page=2`)).status, 400, 'unknown query parameter (even page): 400');
   t.equal((await api('GET', `${s.api}namespace/?name=A`)).json.count, 1, 'filter by field');
   t.equal((await api('GET', `${s.api}namespace/?name=*`)).json.count, 5, 'glob on name fields');
-  t.equal((await api('GET', `${s.api}namespace/1`)).json.name, 'A', 'detail GET without the trailing slash answers');
+  const noSlash = await api('GET', `${s.api}namespace/1`);
+  t.same([noSlash.status, noSlash.json], [301, null], 'detail GET without the trailing slash redirects, as Django does');
   t.equal((await api('GET', `${s.api}namespace`)).status, 301, 'list GET without the slash redirects');
   t.equal((await api('POST', `${s.api}namespace`, { body: { name: 'Z' }, token: s.token })).status, 404, 'POST without the slash fails');
   t.equal((await api('POST', `${s.api}namespace/`, { raw: '{"name": ', token: s.token })).status, 400, 'malformed JSON: 400');
@@ -75,7 +78,7 @@ t.test('the REST API behaves like the FAIR data registry', async (t) => {
   const sha = createHash('sha1').update(bytes).digest('hex');
   t.equal((await api('POST', `${s.api}data/${sha}`)).status, 403, 'upload needs a token');
   const up = await api('POST', `${s.api}data/${sha}`, { token: s.token });
-  t.equal(up.status, 201);
+  t.equal(up.status, 200, 'the upload URL, with 200 as the production registry answers');
   const wrong = await fetch(up.json.url, { method: 'PUT', body: 'other bytes', headers: { authorization: `token ${s.token}` } });
   t.equal(wrong.status, 400, 'bytes that do not match the hash are refused');
   const put = await fetch(up.json.url, { method: 'PUT', body: bytes, headers: { authorization: `token ${s.token}` } });
@@ -84,4 +87,15 @@ t.test('the REST API behaves like the FAIR data registry', async (t) => {
   const got = await fetch(`${s.base}/data/${sha}`);
   t.equal(Buffer.from(await got.arrayBuffer()).toString(), bytes.toString(), 'download by hash');
   t.equal((await fetch(`${s.base}/data/..%2F..%2Fregistry.db`)).status, 404, 'no path outside the store');
+});
+
+t.test('GET /data_product/<namespace>:<name>@<version> serves the file, as the real registry does', async (t) => {
+  const h = await exampleHome(t);
+  const s = await startServer(t, h.home);
+  const res = await fetch(`${s.base}/data_product/SCRC:human/population@0.1.0`);
+  t.equal(res.status, 200);
+  t.same(Buffer.from(await res.arrayBuffer()), readFileSync(join(h.example, 'data', 'population.csv')), 'the bytes of the product');
+  for (const bad of ['SCRC:human/population@9.9.9', 'SCRC:human/population', 'nope', '..%2F..%2Fregistry.db']) {
+    t.equal((await fetch(`${s.base}/data_product/${bad}`)).status, 404, `${bad}: 404`);
+  }
 });
