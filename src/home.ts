@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -64,15 +63,10 @@ export function authorOf(home: Home, settings: Settings): { name: string; identi
   }
   if (identifier !== null && !/^https?:\/\/\S+$/.test(identifier)) bad('identifier', 'an http(s) URL');
   if (a.uuid !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(a.uuid)) bad('uuid', 'a UUID');
-  // The FAIR data-registry derives the uuid of an author with an identifier from it; so does fairfs, or the two would differ.
-  return { name: a.name?.trim() || settings.user, identifier, uuid: identifier ? authorUuidFor(identifier) : (a.uuid?.toLowerCase() ?? null) };
+  // With an identifier the registry derives the uuid from it (Registry.ensureAuthor does the same).
+  return { name: a.name?.trim() || settings.user, identifier, uuid: a.uuid?.toLowerCase() ?? null };
 }
 
-/** The data-registry's uuid for an author identifier: every second hex digit of its SHA-256. */
-export function authorUuidFor(identifier: string): string {
-  const h = [...createHash('sha256').update(identifier, 'utf8').digest('hex')].filter((_, i) => i % 2 === 0).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
 
 export function resolveHome(explicit?: string, env: NodeJS.ProcessEnv = process.env): Home {
   const root = resolve(explicit ?? env.FAIRFS_HOME ?? join(homedir(), '.fairfs'));

@@ -4,7 +4,7 @@
  * data registry (DESIGN §7), mapped onto the local registry's tables.
  */
 
-export type FieldKind = 'text' | 'name' | 'int' | 'bool' | 'datetime' | 'uuid' | 'fk' | 'm2m';
+export type FieldKind = 'text' | 'name' | 'semver' | 'int' | 'bool' | 'datetime' | 'uuid' | 'fk' | 'm2m';
 
 export interface Field {
   name: string;
@@ -19,16 +19,35 @@ export interface Field {
   default?: () => unknown;
 }
 
+/**
+ * A read-only relation seen from the other side, as the registry shows it
+ * (`storage_root.locations`, `object_component.inputs_of`): rows of `table`
+ * whose `self` column is this row's id, or, with `other`, the `other` column
+ * of the join rows. Filterable by the related id.
+ */
+export interface Reverse {
+  name: string;
+  target: string;
+  table: string;
+  self: string;
+  other?: string;
+  /** One related record (or null) instead of a list. */
+  single?: boolean;
+}
+
 export interface Resource {
   endpoint: string;
   table: string;
   fields: Field[];
+  reverse: Reverse[];
   /** Unique keys: a POST matching one answers 409. */
   unique: string[][];
+  /** At least one of these fields must be given (the registry's check constraint). */
+  oneOf?: string[];
   post: boolean;
   patch: boolean;
   delete: boolean;
-  /** Whether rows carry a last_updated column. */
+  /** Whether rows carry last_updated and updated_by (every registry record but users). */
   lastUpdated: boolean;
 }
 
@@ -36,16 +55,20 @@ const uuid = (): Field => ({ name: 'uuid', kind: 'uuid', default: () => crypto.r
 const fk = (name: string, target: string, required = false): Field => ({ name, kind: 'fk', target, required });
 
 function resource(endpoint: string, fields: Field[], unique: string[][], opts: Partial<Omit<Resource, 'endpoint' | 'fields' | 'unique'>> = {}): Resource {
-  return { endpoint, table: endpoint, fields, unique, post: true, patch: false, delete: false, lastUpdated: false, ...opts };
+  return { endpoint, table: endpoint, fields, unique, reverse: [], post: true, patch: false, delete: false, lastUpdated: true, ...opts };
 }
 
+const rows = (name: string, target: string, self: string, single = false): Reverse => ({ name, target, table: target, self, single });
+
 export const RESOURCES: readonly Resource[] = [
-  resource('users', [{ name: 'username', kind: 'text', required: true }], [['username']], { post: false }),
+  resource('users', [{ name: 'username', kind: 'text', required: true }], [['username']], { post: false, lastUpdated: false }),
   resource('user_author', [fk('user', 'users', true), fk('author', 'author', true)], [['user']]),
   resource('namespace', [{ name: 'name', kind: 'name', required: true }, { name: 'full_name', kind: 'text' }, { name: 'website', kind: 'text' }], [['name']]),
-  resource('author', [{ name: 'name', kind: 'name' }, { name: 'identifier', kind: 'text' }, uuid()], [['identifier'], ['uuid']]),
+  resource('author', [{ name: 'name', kind: 'name' }, { name: 'identifier', kind: 'text' }, uuid()], [['identifier'], ['uuid']], { oneOf: ['name', 'identifier'] }),
   resource('file_type', [{ name: 'name', kind: 'text', required: true }, { name: 'extension', kind: 'text', required: true }], [['name', 'extension']]),
-  resource('storage_root', [{ name: 'root', kind: 'text', required: true }, { name: 'local', kind: 'bool', default: () => false }], [['root']]),
+  resource('storage_root', [{ name: 'root', kind: 'text', required: true }, { name: 'local', kind: 'bool', default: () => false }], [['root']], {
+    reverse: [rows('locations', 'storage_location', 'storage_root')],
+  }),
   resource(
     'storage_location',
     [
@@ -66,7 +89,16 @@ export const RESOURCES: readonly Resource[] = [
       uuid(),
     ],
     [['uuid']],
-    { lastUpdated: true },
+    {
+      reverse: [
+        rows('components', 'object_component', 'object'),
+        rows('data_products', 'data_product', 'object'),
+        rows('keywords', 'keyword', 'object'),
+        rows('licences', 'licence', 'object'),
+        rows('code_repo_release', 'code_repo_release', 'object', true),
+        rows('quality_control', 'quality_controlled', 'object', true),
+      ],
+    },
   ),
   resource(
     'object_component',
@@ -78,17 +110,23 @@ export const RESOURCES: readonly Resource[] = [
       { name: 'issues', kind: 'm2m', target: 'issue', via: ['issue_component', 'object_component', 'issue'] },
     ],
     [['object', 'name']],
+    {
+      reverse: [
+        { name: 'inputs_of', target: 'code_run', table: 'code_run_input', self: 'object_component', other: 'code_run' },
+        { name: 'outputs_of', target: 'code_run', table: 'code_run_output', self: 'object_component', other: 'code_run' },
+      ],
+    },
   ),
   resource(
     'data_product',
     [
       fk('namespace', 'namespace', true),
       { name: 'name', kind: 'name', required: true },
-      { name: 'version', kind: 'text', required: true },
+      { name: 'version', kind: 'semver', required: true },
       fk('object', 'object', true),
     ],
     [['namespace', 'name', 'version']],
-    { patch: true, lastUpdated: true },
+    { patch: true, reverse: [rows('external_object', 'external_object', 'data_product', true)] },
   ),
   resource(
     'external_object',
@@ -119,7 +157,7 @@ export const RESOURCES: readonly Resource[] = [
       uuid(),
     ],
     [['uuid']],
-    { patch: true, delete: true, lastUpdated: true },
+    { patch: true, delete: true },
   ),
   resource(
     'issue',

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InternalError } from '../errors.js';
-import { migrations } from './migrations.js';
+import { migrations, REBUILDS_TABLES } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -57,13 +57,25 @@ export function migrate(db: Db): void {
     );
   }
   for (let version = current; version < migrations.length; version++) {
+    // A table rebuild (drop and rename) needs foreign keys off, which only works outside a transaction.
+    const rebuild = REBUILDS_TABLES.has(version + 1);
+    const enforced = db.pragma('foreign_keys', { simple: true }) === 1;
+    if (rebuild && enforced) db.pragma('foreign_keys = OFF');
     const apply = db.transaction(() => {
       // Another process may have applied it while we waited for the lock.
       if (schemaVersion(db) !== version) return;
       db.exec(migrations[version]!);
+      if (rebuild) {
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length) throw new InternalError(`migration ${version + 1} would break ${broken.length} foreign key(s); nothing was changed`);
+      }
       db.pragma(`user_version = ${version + 1}`);
     });
-    // IMMEDIATE: two processes opening a fresh home must not both migrate.
-    apply.immediate();
+    try {
+      // IMMEDIATE: two processes opening a fresh home must not both migrate.
+      apply.immediate();
+    } finally {
+      if (rebuild && enforced) db.pragma('foreign_keys = ON');
+    }
   }
 }

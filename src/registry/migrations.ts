@@ -1,3 +1,6 @@
+/** Migrations that rebuild a table: run with foreign keys off, checked before commit. */
+export const REBUILDS_TABLES: ReadonlySet<number> = new Set([4]);
+
 /**
  * Forward-only schema migrations; `PRAGMA user_version` holds how many ran.
  * Table and column names mirror the FAIR data-registry model (DESIGN §6) so
@@ -227,5 +230,50 @@ export const migrations: readonly string[] = [
     since TEXT NOT NULL,
     PRIMARY KEY (remote, hash)
   );
+  `,
+  /* 4: what the data registry records of every row (who and when), and authors known only by identifier */ `
+  ALTER TABLE user_author ADD COLUMN last_updated TEXT;
+  ALTER TABLE namespace ADD COLUMN last_updated TEXT;
+  ALTER TABLE file_type ADD COLUMN last_updated TEXT;
+  ALTER TABLE storage_root ADD COLUMN last_updated TEXT;
+  ALTER TABLE storage_location ADD COLUMN last_updated TEXT;
+  ALTER TABLE object_component ADD COLUMN last_updated TEXT;
+  ALTER TABLE external_object ADD COLUMN last_updated TEXT;
+  ALTER TABLE issue ADD COLUMN last_updated TEXT;
+  ALTER TABLE keyword ADD COLUMN last_updated TEXT;
+  ALTER TABLE licence ADD COLUMN last_updated TEXT;
+  ALTER TABLE key_value ADD COLUMN last_updated TEXT;
+  ALTER TABLE code_repo_release ADD COLUMN last_updated TEXT;
+  ALTER TABLE quality_controlled ADD COLUMN last_updated TEXT;
+  ALTER TABLE user_author ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE namespace ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE file_type ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE storage_root ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE storage_location ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE object ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE object_component ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE data_product ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE external_object ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE code_run ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE issue ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE keyword ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE licence ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE key_value ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE code_repo_release ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  ALTER TABLE quality_controlled ADD COLUMN updated_by INTEGER REFERENCES users(id);
+  -- author.name becomes optional (the registry needs a name or an identifier): rebuilt, ids kept
+  -- (SQLite's table rebuild; the runner turns foreign keys off around it and checks them after).
+  CREATE TABLE author_v4 (
+    id INTEGER PRIMARY KEY,
+    name TEXT,
+    identifier TEXT UNIQUE,
+    uuid TEXT NOT NULL UNIQUE,
+    last_updated TEXT,
+    updated_by INTEGER REFERENCES users(id),
+    CHECK (name IS NOT NULL OR identifier IS NOT NULL)
+  );
+  INSERT INTO author_v4 (id, name, identifier, uuid) SELECT id, name, identifier, uuid FROM author;
+  DROP TABLE author;
+  ALTER TABLE author_v4 RENAME TO author;
   `,
 ];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { authorUuidFor } from '../formats/fair-ids.js';
 import type { Statement } from 'better-sqlite3';
 import { DataConflictError, MissingDataError } from '../errors.js';
 import { BUSY_TIMEOUT_MS, openDatabase, type Db } from './database.js';
@@ -632,8 +633,10 @@ export class Registry {
 
   // ---- authors ---------------------------------------------------------------
 
-  /** The author with this uuid, created (or renamed) as given: one row per person. */
-  ensureAuthor(author: Omit<AuthorRecord, 'id'>): number {
+  /** The author with this identifier or uuid, created (or renamed) as given: one row per person. */
+  ensureAuthor(given: Omit<AuthorRecord, 'id'>): number {
+    // An author with an identifier has the uuid the data registry derives from it.
+    const author = given.identifier ? { ...given, uuid: authorUuidFor(given.identifier) } : given;
     const byIdentifier = author.identifier
       ? (this.stmt('SELECT id FROM author WHERE identifier = ?').get(author.identifier) as { id: number } | undefined)
       : undefined;

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { Resource } from '../formats/fair-resources.js';
+import type { Resource, Reverse } from '../formats/fair-resources.js';
 import type { Db } from './database.js';
 import { StatementCache } from './statements.js';
 
@@ -14,8 +14,13 @@ export type FilterValue = string | number | boolean | null;
 
 export interface ListQuery {
   filters: Map<string, FilterValue>;
-  /** Rows with id below this (newest first), for cursor pagination. */
-  beforeId: number | null;
+  /** The column rows are ordered by (then by id, in the same direction); newest first by default. */
+  order: { column: string; descending: boolean };
+  /**
+   * Where a page starts (cursor pagination): past `position` in that order,
+   * or, with `offset` > 0, at it after skipping `offset` rows equal to it.
+   */
+  after: { position: FilterValue; offset: number } | null;
   limit: number;
 }
 
@@ -51,14 +56,18 @@ export class RestTables {
     return this.db.transaction(fn).immediate();
   }
 
-  /** Filtered rows, newest first, plus the total count for the filter. */
+  /** Filtered rows in the query's order, plus the total count for the filter. */
   list(resource: Resource, query: ListQuery): { rows: Row[]; count: number } {
     const where: string[] = [];
     const params: unknown[] = [];
     for (const [name, value] of query.filters) {
       const field = resource.fields.find((f) => f.name === name);
+      const reverse = resource.reverse.find((r) => r.name === name);
       if (name === 'id') {
         where.push('t.id = ?');
+        params.push(value);
+      } else if (reverse) {
+        where.push(`t.id IN (SELECT ${column(reverse.self)} FROM ${column(reverse.table)} WHERE ${column(reverse.other ?? 'id')} = ?)`);
         params.push(value);
       } else if (field?.kind === 'm2m') {
         const [table, self, other] = field.via!;
@@ -76,11 +85,22 @@ export class RestTables {
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const count = (this.stmt(`SELECT count(*) AS n FROM ${column(resource.table)} t ${clause}`).get(...params) as { n: number }).n;
-    const page = query.beforeId === null ? clause : `${clause ? `${clause} AND` : 'WHERE'} t.id < ?`;
-    const rows = this.stmt(`SELECT t.* FROM ${column(resource.table)} t ${page} ORDER BY t.id DESC LIMIT ?`).all(
-      ...params,
-      ...(query.beforeId === null ? [] : [query.beforeId]),
+    // NULLs sort as '' so that every row has a place in the order (keyset pagination needs a total order).
+    const key = query.order.column === 'id' ? 't.id' : `ifnull(t.${column(query.order.column)}, '')`;
+    const dir = query.order.descending ? 'DESC' : 'ASC';
+    const pageParams = [...params];
+    let page = clause;
+    let offset = 0;
+    if (query.after) {
+      const op = query.order.descending ? (query.after.offset > 0 ? '<=' : '<') : query.after.offset > 0 ? '>=' : '>';
+      page = `${clause ? `${clause} AND` : 'WHERE'} ${key} ${op} ?`;
+      pageParams.push(sqlValue(query.after.position));
+      offset = query.after.offset;
+    }
+    const rows = this.stmt(`SELECT t.* FROM ${column(resource.table)} t ${page} ORDER BY ${key} ${dir}, t.id ${dir} LIMIT ? OFFSET ?`).all(
+      ...pageParams,
       query.limit,
+      offset,
     ) as Row[];
     return { rows: rows.map((r) => this.withRelations(resource, r)), count };
   }
@@ -106,13 +126,14 @@ export class RestTables {
     return undefined;
   }
 
-  insert(resource: Resource, values: Record<string, unknown>): number {
+  /** Insert a row; `userId` is recorded as updated_by (null for fairfs's own writes). */
+  insert(resource: Resource, values: Record<string, unknown>, userId: number | null = null): number {
     const scalars = resource.fields.filter((f) => f.kind !== 'm2m' && values[f.name] !== undefined);
     const names = scalars.map((f) => f.name);
     const params = scalars.map((f) => sqlValue(values[f.name]));
     if (resource.lastUpdated) {
-      names.push('last_updated');
-      params.push(now());
+      names.push('last_updated', 'updated_by');
+      params.push(now(), userId);
     }
     const id = Number(
       this.stmt(`INSERT INTO ${column(resource.table)} (${names.map(column).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`).run(...params)
@@ -122,13 +143,13 @@ export class RestTables {
     return id;
   }
 
-  update(resource: Resource, id: number, values: Record<string, unknown>): void {
+  update(resource: Resource, id: number, values: Record<string, unknown>, userId: number | null = null): void {
     const scalars = resource.fields.filter((f) => f.kind !== 'm2m' && !f.readOnly && values[f.name] !== undefined);
     const sets = scalars.map((f) => `${column(f.name)} = ?`);
     const params = scalars.map((f) => sqlValue(values[f.name]));
     if (resource.lastUpdated) {
-      sets.push('last_updated = ?');
-      params.push(now());
+      sets.push('last_updated = ?', 'updated_by = ?');
+      params.push(now(), userId);
     }
     if (sets.length) this.stmt(`UPDATE ${column(resource.table)} SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
     this.setRelations(resource, id, values);
@@ -140,6 +161,12 @@ export class RestTables {
       this.stmt(`DELETE FROM ${column(table)} WHERE ${column(self)} = ?`).run(id);
     }
     this.stmt(`DELETE FROM ${column(resource.table)} WHERE id = ?`).run(id);
+  }
+
+  /** Ids on the far side of a reverse relation of row `id`. */
+  reverseIds(reverse: Reverse, id: number): number[] {
+    const far = column(reverse.other ?? 'id');
+    return (this.stmt(`SELECT ${far} AS id FROM ${column(reverse.table)} WHERE ${column(reverse.self)} = ? ORDER BY ${far}`).all(id) as { id: number }[]).map((r) => r.id);
   }
 
   /** Ids of rows in `table` whose `columnName` equals `value` (reverse relations). */

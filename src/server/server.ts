@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { RESOURCE_BY_ENDPOINT } from '../formats/fair-resources.js';
+import { RESOURCE_BY_ENDPOINT, type Resource } from '../formats/fair-resources.js';
 import type { Registry } from '../registry/registry.js';
 import { RestTables } from '../registry/rest-tables.js';
 import type { DataStore } from '../store/store.js';
 import { apiRoot, create, getOne, list, modify, options, remove, type ApiContext } from './api.js';
 import { FileService, sweepPartialUploads } from './files.js';
-import { detail, drain, HostPolicy, HttpError, readJson, sendJson } from './http.js';
+import { detail, drain, HostPolicy, HttpError, readBody, readJson, sendJson } from './http.js';
 
 export interface ServerOptions {
   registry: Registry;
@@ -58,7 +58,7 @@ export function createRegistryServer(opts: ServerOptions): Server {
     const writes = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
     const user = authenticate(req);
     if (writes && !user) throw detail(403, 'Authentication credentials were not provided.');
-    const ctx: ApiContext = { tables, base, pageSize };
+    const ctx: ApiContext = { tables, base, pageSize, userId: user?.id ?? null };
 
     if (parts[0] === 'data') {
       if (parts[1] === 'upload' && parts.length === 3 && method === 'PUT') {
@@ -76,6 +76,7 @@ export function createRegistryServer(opts: ServerOptions): Server {
       return files.send(res, product.hash);
     }
     if (parts[0] !== 'api') throw detail(404, 'Not found.');
+    checkAcceptVersion(req);
     if (parts.length === 1) {
       if (method !== 'GET') throw detail(405, `Method "${method}" not allowed.`);
       return sendJson(res, 200, apiRoot(ctx));
@@ -84,8 +85,18 @@ export function createRegistryServer(opts: ServerOptions): Server {
       // 200 with the URL to PUT to, as the production registry answers.
       return sendJson(res, 200, files.requestUpload(base, parts[2]!));
     }
+    if (parts[1] === 'username' && parts.length === 2 && method === 'GET') {
+      if (!user) throw detail(403, 'Authentication credentials were not provided.');
+      return sendJson(res, 200, { username: user.username });
+    }
+    if (parts[1] === 'groups' && parts.length === 2 && method === 'GET') {
+      // The registry's Django groups: fairfs has none.
+      return sendJson(res, 200, { count: 0, next: null, previous: null, results: [] });
+    }
     const resource = RESOURCE_BY_ENDPOINT.get(parts[1]!);
     if (!resource) throw detail(404, 'Not found.');
+    // The registry lists its users to signed-in clients only.
+    if (resource.endpoint === 'users' && !user) throw detail(403, 'Authentication credentials were not provided.');
     if (parts.length === 2) {
       if (!slash) {
         // Django's APPEND_SLASH: GETs are redirected, anything else fails.
@@ -95,13 +106,16 @@ export function createRegistryServer(opts: ServerOptions): Server {
         }
         throw detail(404, 'the FAIR registry API needs the trailing slash: POST to /api/<endpoint>/');
       }
+      const allow = { Allow: allowed(resource, false) };
       switch (method) {
         case 'GET':
-          return sendJson(res, 200, list(ctx, resource, url.searchParams));
-        case 'POST':
-          return sendJson(res, 201, create(ctx, resource, await readJson(req, maxBody)));
+          return sendJson(res, 200, list(ctx, resource, url.searchParams), allow);
+        case 'POST': {
+          const made = create(ctx, resource, await readBodyValues(req, maxBody));
+          return sendJson(res, 201, made, { ...allow, Location: String(made.url) });
+        }
         case 'OPTIONS':
-          return sendJson(res, 200, options(resource, user !== null));
+          return sendJson(res, 200, options(resource, user !== null), allow);
         default:
           throw detail(405, `Method "${method}" not allowed.`);
       }
@@ -113,12 +127,13 @@ export function createRegistryServer(opts: ServerOptions): Server {
       }
       const id = Number(parts[2]);
       if ([...url.searchParams.keys()].length) throw detail(400, 'detail endpoints take no query parameters');
+      const allow = { Allow: allowed(resource, true) };
       switch (method) {
         case 'GET':
-          return sendJson(res, 200, getOne(ctx, resource, id));
+          return sendJson(res, 200, getOne(ctx, resource, id), allow);
         case 'PATCH':
         case 'PUT':
-          return sendJson(res, 200, modify(ctx, resource, id, await readJson(req, maxBody), method));
+          return sendJson(res, 200, modify(ctx, resource, id, await readBodyValues(req, maxBody), method), allow);
         case 'DELETE':
           remove(ctx, resource, id);
           res.writeHead(204);
@@ -150,6 +165,41 @@ export function createRegistryServer(opts: ServerOptions): Server {
     });
   });
   return server;
+}
+
+/** The methods an endpoint takes, for the Allow header (as DRF lists them). */
+function allowed(resource: Resource, detailView: boolean): string {
+  const methods = detailView
+    ? ['GET', ...(resource.patch ? ['PUT', 'PATCH'] : []), ...(resource.delete ? ['DELETE'] : [])]
+    : ['GET', ...(resource.post ? ['POST'] : [])];
+  return [...methods, 'HEAD', 'OPTIONS'].join(', ');
+}
+
+/** API versions the registry speaks; another in `Accept: …; version=` is a 406, as DRF's versioning answers. */
+const API_VERSIONS = ['1.0.0'];
+
+function checkAcceptVersion(req: IncomingMessage): void {
+  const version = /;\s*version\s*=\s*([^;,\s]+)/i.exec(req.headers.accept ?? '')?.[1];
+  if (version !== undefined && !API_VERSIONS.includes(version)) throw detail(406, 'Invalid version in "Accept" header.');
+}
+
+/**
+ * A POST/PATCH body as DRF parses it: JSON or a form (fields as strings,
+ * repeated fields as lists); any other media type is a 415.
+ */
+async function readBodyValues(req: IncomingMessage, maxBody: number): Promise<Record<string, unknown>> {
+  const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') return readJson(req, maxBody);
+  if (type === 'application/x-www-form-urlencoded') {
+    const form = new URLSearchParams((await readBody(req, maxBody)).toString('utf8'));
+    const out: Record<string, unknown> = {};
+    for (const key of new Set(form.keys())) {
+      const values = form.getAll(key);
+      out[key] = values.length > 1 ? values : values[0];
+    }
+    return out;
+  }
+  throw detail(415, `Unsupported media type "${req.headers['content-type']}" in request.`);
 }
 
 /**
