@@ -21,7 +21,8 @@ export function info(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-export function formatBytes(n: number): string {
+export function formatBytes(n: number | null): string {
+  if (n === null) return '-';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = n;
   let unit = 0;

@@ -56,7 +56,8 @@ export interface SessionRecord {
   runId: string;
   codeRunId: number;
   uuid: string;
-  status: RunStatus;
+  /** `recorded`: made through the API by a FAIR client; fairfs did not run it. */
+  status: RunStatus | 'recorded';
   description: string;
   configPath: string;
   workingConfig: string;
@@ -157,9 +158,10 @@ const PRODUCT_SELECT = `
   SELECT dp.id, ns.name AS namespace, dp.name, dp.version, o.id AS objectId,
          oc.id AS wholeComponentId, o.description, sr.root AS storageRoot, sl.path, sl.hash,
          o.size, ft.extension, dp.last_updated AS lastUpdated,
-         (SELECT s.run_id FROM code_run_output cro
-            JOIN session s ON s.code_run = cro.code_run
-           WHERE cro.object_component = oc.id LIMIT 1) AS producedBy
+         (SELECT coalesce(s.run_id, cr.uuid) FROM code_run_output cro
+            JOIN code_run cr ON cr.id = cro.code_run
+            LEFT JOIN session s ON s.code_run = cr.id
+           WHERE cro.object_component IN (SELECT id FROM object_component WHERE object = o.id) LIMIT 1) AS producedBy
     FROM data_product dp
     JOIN namespace ns ON ns.id = dp.namespace
     JOIN object o ON o.id = dp.object
@@ -168,12 +170,19 @@ const PRODUCT_SELECT = `
     JOIN storage_root sr ON sr.id = sl.storage_root
     LEFT JOIN file_type ft ON ft.id = o.file_type`;
 
+/**
+ * Every code run, with its session when fairfs ran it. A run a FAIR client
+ * made through the API (`fairfs registry serve`) has no session: it is listed
+ * by its uuid with status `recorded`, its run date and its author's login.
+ */
 const SESSION_SELECT = `
-  SELECT s.run_id AS runId, s.code_run AS codeRunId, cr.uuid, s.status, cr.description,
-         s.config_path AS configPath, s.working_config AS workingConfig, s.command,
-         s.code_repo AS codeRepo, s.code_commit AS codeCommit, s.host, s.user, s.mountpoint, s.pid,
-         s.started_at AS startedAt, s.ended_at AS endedAt, s.exit_code AS exitCode, s.message, s.remote
-    FROM session s JOIN code_run cr ON cr.id = s.code_run`;
+  SELECT * FROM (
+  SELECT coalesce(s.run_id, cr.uuid) AS runId, cr.id AS codeRunId, cr.uuid, coalesce(s.status, 'recorded') AS status, cr.description,
+         coalesce(s.config_path, '') AS configPath, coalesce(s.working_config, '') AS workingConfig, s.command,
+         s.code_repo AS codeRepo, s.code_commit AS codeCommit, coalesce(s.host, '') AS host, coalesce(s.user, u.username, '') AS user,
+         s.mountpoint, s.pid, coalesce(s.started_at, cr.run_date) AS startedAt, s.ended_at AS endedAt, s.exit_code AS exitCode,
+         s.message, s.remote
+    FROM code_run cr LEFT JOIN session s ON s.code_run = cr.id LEFT JOIN users u ON u.id = cr.updated_by) r`;
 
 /**
  * The local registry: the only place that speaks SQL. Statements are prepared
@@ -455,20 +464,20 @@ export class Registry {
   }
 
   getSession(runIdOrPrefix: string): SessionRecord | undefined {
-    const exact = this.stmt(`${SESSION_SELECT} WHERE s.run_id = ? OR cr.uuid = ?`).get(runIdOrPrefix, runIdOrPrefix) as
+    const exact = this.stmt(`${SESSION_SELECT} WHERE r.runId = ? OR r.uuid = ?`).get(runIdOrPrefix, runIdOrPrefix) as
       | SessionRecord
       | undefined;
     if (exact) return exact;
-    const matches = this.stmt(`${SESSION_SELECT} WHERE s.run_id LIKE ? LIMIT 2`).all(`${runIdOrPrefix}%`) as SessionRecord[];
+    const matches = this.stmt(`${SESSION_SELECT} WHERE r.runId LIKE ? LIMIT 2`).all(`${runIdOrPrefix}%`) as SessionRecord[];
     if (matches.length > 1) {
       throw new MissingDataError(`run id prefix ${runIdOrPrefix} is ambiguous`, { hint: 'give more characters of the run id' });
     }
     return matches[0];
   }
 
-  listSessions(status?: RunStatus): SessionRecord[] {
-    if (status) return this.stmt(`${SESSION_SELECT} WHERE s.status = ? ORDER BY s.started_at`).all(status) as SessionRecord[];
-    return this.stmt(`${SESSION_SELECT} ORDER BY s.started_at`).all() as SessionRecord[];
+  listSessions(status?: SessionRecord['status']): SessionRecord[] {
+    if (status) return this.stmt(`${SESSION_SELECT} WHERE r.status = ? ORDER BY r.startedAt`).all(status) as SessionRecord[];
+    return this.stmt(`${SESSION_SELECT} ORDER BY r.startedAt`).all() as SessionRecord[];
   }
 
   runLinks(codeRunId: number, direction: 'input' | 'output'): RunLink[] {

@@ -37,7 +37,8 @@ export function runsToPush(registry: Registry, remote: Remote | null, requested:
     return requested.map((id) => {
       const s = registry.getSession(id);
       if (!s) throw new UsageError(`no code run ${id}`, { hint: 'list runs with `fairfs runs`' });
-      if (s.status !== 'completed') throw new UsageError(`run ${s.runId} is ${s.status}; only completed runs are pushed`);
+      // `recorded`: a run a FAIR client made through the API, complete as far as the registry knows.
+      if (s.status !== 'completed' && s.status !== 'recorded') throw new UsageError(`run ${s.runId} is ${s.status}; only completed runs are pushed`);
       return s;
     });
   }

@@ -15,10 +15,12 @@ export default async function show(g: GlobalOptions, runId: string, o: { json?: 
     `status     ${run.status}${run.exit_code !== null ? ` (exit ${run.exit_code})` : ''}`,
     `started    ${run.started}`,
     `ended      ${run.ended ?? '-'}`,
-    `config     ${run.config}`,
-    `command    ${run.command ?? '-'}`,
+    `config     ${run.config || (run.model_config ? `${run.model_config.path} (sha1 ${run.model_config.hash})` : '-')}`,
+    `command    ${run.command ?? (run.submission_script ? `${run.submission_script.path} (sha1 ${run.submission_script.hash})` : '-')}`,
     `code       ${run.code_repo ? `${run.code_repo}@${run.code_commit ?? '?'}` : '-'}`,
-    `host       ${run.user}@${run.host}${run.mountpoint ? ` on ${run.mountpoint}` : ''}`,
+    run.status === 'recorded'
+      ? `by         ${run.user || '?'}, through the registry API (fairfs did not run it)`
+      : `host       ${run.user}@${run.host}${run.mountpoint ? ` on ${run.mountpoint}` : ''}`,
   ];
   if (run.message) lines.push(`note       ${run.message}`);
   lines.push('inputs');
