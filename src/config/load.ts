@@ -16,6 +16,8 @@ export interface ReadSpec {
   version: string;
   path: string | null;
   description: string | null;
+  /** One component of a core-format product to read instead of the whole object. */
+  component: string | null;
   at: KeyPath;
 }
 
@@ -92,8 +94,8 @@ const RUN_METADATA_KEYS = [
 const NOT_ACTED_ON = new Set(['latest_commit', 'local_data_registry_url', 'data_registry_url', 'remote_uri', 'remote_uri_override', 'run_id', 'fail_on_hash_mismatch', 'symlink', 'cache']);
 const FAIR_TOP_KEYS = ['run_metadata', 'read', 'write', 'register'];
 const SCRC_TOP_KEYS = ['data_directory', 'access_log', 'fail_on_hash_mismatch', 'run_id', 'namespace', 'run_metadata', 'read', 'write'];
-const READ_KEYS = ['data_product', 'version', 'namespace', 'description', 'use', 'path'];
-const READ_USE_KEYS = ['data_product', 'namespace', 'version', 'cache'];
+const READ_KEYS = ['data_product', 'version', 'namespace', 'description', 'use', 'path', 'component'];
+const READ_USE_KEYS = ['data_product', 'namespace', 'version', 'cache', 'component'];
 const WRITE_KEYS = ['data_product', 'description', 'file_type', 'public', 'version', 'namespace', 'use', 'path'];
 const WRITE_USE_KEYS = ['data_product', 'namespace', 'version', 'symlink'];
 const SCRC_WHERE_KEYS = ['data_product', 'component', 'namespace', 'version'];
@@ -216,6 +218,8 @@ export function parseConfig(file: string, text: string, vars: VariableContext, d
   for (const [i, raw] of v.sequence(top.read, ['read']).entries()) {
     const at = ['read', i];
     const { item, use, alias, namespace, name, version } = itemCore(raw, at, 'input', READ_KEYS, READ_USE_KEYS);
+    const where = scrc ? (item.where as Mapping) : item;
+    const componentAt = use.component !== undefined ? [...at, 'use', 'component'] : [...at, ...(scrc ? ['where'] : []), 'component'];
     config.reads.push({
       alias,
       namespace,
@@ -223,6 +227,7 @@ export function parseConfig(file: string, text: string, vars: VariableContext, d
       version,
       path: scrc ? v.optionalString(use.filename, [...at, 'use', 'filename']) : v.optionalPath(item.path, [...at, 'path']),
       description: scrc ? null : v.optionalString(item.description, [...at, 'description']),
+      component: v.optionalString(use.component ?? where.component, componentAt) || null,
       at,
     });
   }

@@ -22,7 +22,17 @@ export interface ResolvedRead {
   size: number;
   storedFile: string;
   registeredAt: string;
+  /** The component the path shows: `whole_object`, or one table/array of a core-format file. */
+  component: string;
+  /** The product's file extension (which renders a component: toml as TOML, HDF5 as CSV). */
+  extension: string;
+  /** A component read's bytes, rendered by the session before mounting (size is then theirs). */
+  content?: Buffer;
 }
+
+/** What a component read appears as: a TOML table stays TOML, an HDF5 array or table becomes CSV. */
+export const componentExtension = (extension: string): string | null =>
+  extension === 'toml' ? 'toml' : extension === 'h5' || extension === 'hdf5' ? 'csv' : null;
 
 /** An output slot: a fixed mount path, or a glob that outputs may match. */
 export interface ResolvedWrite {
@@ -79,7 +89,10 @@ export function resolveConfig(config: RunConfig, registry: Registry, opts: { str
         });
       }
       const alias = spec.name.includes('*') ? name : spec.alias;
-      const ext = product.extension ? `.${product.extension}` : '';
+      const component = spec.component ?? 'whole_object';
+      if (component !== 'whole_object') checkComponent(registry, product, component, spec);
+      const shown = component === 'whole_object' ? product.extension : componentExtension(product.extension);
+      const ext = shown ? `.${shown}` : '';
       reads.push({
         alias,
         namespace: spec.namespace,
@@ -92,6 +105,8 @@ export function resolveConfig(config: RunConfig, registry: Registry, opts: { str
         size: product.size,
         storedFile,
         registeredAt: product.lastUpdated,
+        component,
+        extension: product.extension,
       });
     }
   }
@@ -189,5 +204,22 @@ function checkPathClashes(working: WorkingConfig, config: RunConfig): void {
       });
     }
     seen.set(path, alias);
+  }
+}
+
+/** A read of one component needs a core-format product that has it. */
+function checkComponent(registry: Registry, product: ProductRecord, component: string, spec: RunConfig['reads'][number]): void {
+  const label = `${product.namespace}:${product.name}@${product.version}`;
+  if (componentExtension(product.extension) === null) {
+    throw new ConfigError(`${label} is a .${product.extension} file: only TOML and HDF5 products have components to read`, {
+      key: renderKeyPath([...spec.at, 'component']),
+      hint: 'drop component: to read the whole file',
+    });
+  }
+  if (registry.componentIdFor(product.id, component) === undefined) {
+    const names = registry.components(product.objectId).filter((c) => !c.wholeObject).map((c) => c.name);
+    throw new MissingDataError(`${label} has no component ${component} (${renderKeyPath(spec.at)})`, {
+      hint: names.length ? `its components: ${names.join(', ')}` : 'it has no components; read the whole object',
+    });
   }
 }

@@ -1,9 +1,8 @@
-import { openSync, readFileSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { storedFilePath } from '../config/resolve.js';
 import { MountRefusal } from '../errors.js';
-import { tomlComponentText } from '../formats/toml.js';
-import { isHdf5 } from '../store/components.js';
-import { hdf5ComponentCsv, hdf5Loaded } from '../store/hdf5.js';
+import { componentBytes, isHdf5 } from '../store/components.js';
+import { hdf5Loaded } from '../store/hdf5.js';
 import { highestVersion } from '../config/versions.js';
 import type { ProductRecord, Registry } from '../registry/registry.js';
 import type { OpenFile } from './open-file.js';
@@ -125,9 +124,7 @@ export class Catalog {
 
   private componentText(e: Entry & { kind: 'component' }): Buffer {
     const file = storedFilePath(e.product);
-    e.text ??= Buffer.from(
-      isHdf5(e.product.extension) ? hdf5ComponentCsv(file, e.component) : (tomlComponentText(readFileSync(file, 'utf8'), e.component) ?? ''),
-    );
+    e.text ??= componentBytes(file, e.product.extension, e.component);
     return e.text;
   }
 }

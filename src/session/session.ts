@@ -9,6 +9,7 @@ import { configDefaults, readSettings } from '../home.js';
 import { UsageError } from '../errors.js';
 import { Registry, type SessionRecord } from '../registry/registry.js';
 import { sha1 } from '../store/hash.js';
+import { componentBytes } from '../store/components.js';
 import { loadHdf5 } from '../store/hdf5.js';
 import { DataStore } from '../store/store.js';
 import { gitInfo, type GitInfo } from './git.js';
@@ -112,6 +113,12 @@ export class Session {
     // HDF5 components in .fair/catalog/ are rendered inside FUSE handlers, where nothing may wait,
     // so h5wasm (some tens of MB of WebAssembly heap) loads before mounting, and only when needed.
     if (registry.hasFileType(['h5', 'hdf5'])) await loadHdf5();
+    // A read of one component shows that component as a file of its own, rendered once here (not in a FUSE handler).
+    for (const read of working.reads) {
+      if (read.component === 'whole_object') continue;
+      read.content = componentBytes(read.storedFile, read.extension, read.component);
+      read.size = read.content.length;
+    }
     const stagingDir = resolve(opts.home.staging, runId);
     mkdirSync(stagingDir, { recursive: true });
     const recorder = new AccessRecorder(registry, runId);
@@ -148,7 +155,7 @@ export function renderWorkingConfig(runId: string, working: WorkingConfig): stri
     },
     read: working.reads.map((r) => ({
       data_product: r.alias,
-      use: { namespace: r.namespace, data_product: r.name, version: r.version },
+      use: { namespace: r.namespace, data_product: r.name, version: r.version, ...(r.component !== 'whole_object' ? { component: r.component } : {}) },
       path: r.path,
       hash: r.hash,
     })),

@@ -93,7 +93,7 @@ export class SessionVfs {
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
   private nextStaging = 1;
-  private readonly loggedInputs = new Set<number>();
+  private readonly loggedInputs = new Set<string>();
   private readonly started = new Date();
   private readonly working: WorkingConfig;
   private readonly stagingDir: string;
@@ -228,17 +228,19 @@ export class SessionVfs {
         if (writing) {
           this.refuse('open', path, 'EACCES', `input ${label(read)} is read-only: a run may not modify registered data`, product);
         }
-        const fd = openSync(read.storedFile, 'r');
-        const first = !this.loggedInputs.has(product);
-        this.loggedInputs.add(product);
+        // A component read is served from its rendered bytes; a whole object from the store file.
+        const fd = read.content ? null : openSync(read.storedFile, 'r');
+        const key = `${product}#${read.component}`;
+        const first = !this.loggedInputs.has(key);
+        this.loggedInputs.add(key);
         this.recorder.record({
           op: 'open',
           path,
           dataProduct: product,
-          component: 'whole_object',
+          component: read.component,
           hash: first ? read.hash : null,
         });
-        return this.addHandle({ node, path, fd, data: null, writable: false });
+        return this.addHandle({ node, path, fd, data: read.content ?? null, writable: false });
       }
       case 'output': {
         if (flags & O_TRUNC) this.truncateOutput(node, 0);
@@ -318,7 +320,7 @@ export class SessionVfs {
         op: 'read',
         path: handle.path,
         dataProduct: node.read.dataProductId,
-        component: 'whole_object',
+        component: node.read.component,
         bytes: handle.bytesRead,
       });
     } else if (node?.kind === 'output') {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { hdf5Components } from '../formats/hdf5.js';
-import { tomlComponents, type ComponentParse } from '../formats/toml.js';
-import { describeHdf5, loadHdf5 } from './hdf5.js';
+import { tomlComponents, tomlComponentText, type ComponentParse } from '../formats/toml.js';
+import { describeHdf5, hdf5ComponentCsv, loadHdf5 } from './hdf5.js';
 
 /** Largest core-format file parsed for components; bigger ones stay whole objects. */
 const MAX_PARSE_BYTES = 64 * 1024 * 1024;
@@ -24,4 +24,12 @@ export async function componentsOf(file: string, extension: string): Promise<Com
     }
   }
   return null;
+}
+
+/**
+ * One component of a stored core-format file as a file of its own: a TOML
+ * table as TOML, an HDF5 array or table as CSV (HDF5 must be loaded).
+ */
+export function componentBytes(file: string, extension: string, component: string): Buffer {
+  return Buffer.from(isHdf5(extension) ? hdf5ComponentCsv(file, component) : (tomlComponentText(readFileSync(file, 'utf8'), component) ?? ''));
 }

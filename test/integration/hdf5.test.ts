@@ -47,3 +47,48 @@ t.test('HDF5 outputs get their components; one that does not open is kept whole 
   t.equal(issues.length, 1);
   t.match(issues[0]!.description, /broken\.h5 does not open as HDF5/);
 });
+
+t.test('a read item may name one component: the file is that component, and the run records it', async (t) => {
+  const h = emptyHome(t);
+  const file = join(h.dir, 'cases.h5');
+  t.equal((await exec(process.execPath, [writer, file])).code, 0);
+  t.equal((await fairfs(h.home, ['add', file, 'SCRC:cases@1.0.0'])).code, 0);
+  t.equal((await fairfs(h.home, ['add', join(projectRoot, 'examples', 'sir-model', 'data', 'parameters.toml'), 'SCRC:sir/parameters@1.0.0'])).code, 0);
+  const config = join(h.dir, 'config.yaml');
+  writeFileSync(
+    config,
+    `run_metadata:
+  default_input_namespace: SCRC
+  default_output_namespace: demo
+read:
+  - data_product: params
+    use: {data_product: cases, component: params}
+  - data_product: sir/parameters
+    component: infectious-period
+write:
+  - data_product: copy
+    file_type: txt
+`,
+  );
+  const script = 'cat "$FAIRFS_MOUNT/params.csv" "$FAIRFS_MOUNT/sir/parameters.toml" | tee "$FAIRFS_MOUNT/copy.txt"';
+  const r = await fairfs(h.home, ['run', config, '--', 'sh', '-c', script]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'name,value\nbeta,0.32\ngamma,0.1\n[infectious-period]\ntype = "distribution"\ndistribution = "gamma"\nk = 4.2\ntheta = 1.3\n\n', 'an HDF5 table as CSV, a TOML table as TOML');
+  const [run] = await fairfsJson<{ run_id: string }[]>(h.home, ['runs']);
+  const shown = await fairfsJson<{ inputs: { product: string; component: string }[] }>(h.home, ['show', run!.run_id]);
+  t.same(shown.inputs.map((i) => `${i.product}#${i.component}`).sort(), ['SCRC:cases@1.0.0#params', 'SCRC:sir/parameters@1.0.0#infectious-period'], 'the components, not whole objects');
+
+  // SCRC 2020 `where: {component: …}` means the same.
+  const scrc = join(h.dir, 'scrc.yaml');
+  writeFileSync(scrc, 'data_directory: .\naccess_log: access.yaml\nrun_metadata:\n  default_input_namespace: SCRC\nread:\n  - where: {data_product: sir/parameters, component: beta}\n');
+  const s2 = await fairfs(h.home, ['run', scrc, '--', 'sh', '-c', 'cat "$FAIRFS_MOUNT/sir/parameters.toml"']);
+  t.equal(s2.code, 0, s2.stderr);
+  t.equal(s2.stdout, '[beta]\ntype = "point-estimate"\nvalue = 0.32\n\n');
+
+  const missing = join(h.dir, 'missing.yaml');
+  writeFileSync(missing, 'run_metadata:\n  default_input_namespace: SCRC\nread:\n  - data_product: sir/parameters\n    component: alpha\n');
+  const m = await fairfs(h.home, ['run', missing, '--', 'true']);
+  t.equal(m.code, 66, 'no such component: missing data');
+  t.match(m.stderr, /SCRC:sir\/parameters@1\.0\.0 has no component alpha \(read\[0\]\)/);
+  t.match(m.stderr, /its components: beta, days, gamma, infectious-period/);
+});
