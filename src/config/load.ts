@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import semver from 'semver';
 import { ConfigError } from '../errors.js';
+import { parseRegisterItems, type RegisterItem } from './register-items.js';
 import { substitute, UnknownVariableError, versionExpression, type VariableContext } from './variables.js';
 import { renderKeyPath, YamlSource, type KeyPath } from './yaml-source.js';
 
@@ -52,7 +53,7 @@ export interface RunConfig {
   undeclaredWrites: UndeclaredWrites;
   reads: ReadSpec[];
   writes: WriteSpec[];
-  register: unknown[];
+  register: RegisterItem[];
   source: YamlSource;
   /** `run_metadata.shell`: what runs the script (FAIR-CLI's names), null for the default. */
   shell: string | null;
@@ -269,14 +270,7 @@ export function parseConfig(file: string, text: string, vars: VariableContext, d
   }
 
   if (!scrc && top.register !== undefined) {
-    config.register = v.sequence(top.register, ['register']).map((item, i) => {
-      const at = ['register', i];
-      const map = v.mapping(item, at, 'a register item');
-      // Template variables (e.g. ${{DATE}} in versions) apply inside register items too.
-      return Object.fromEntries(
-        Object.entries(map).map(([key, value]) => [key, typeof value === 'string' ? v.optionalString(value, [...at, key]) : value]),
-      );
-    });
+    config.register = parseRegisterItems(v.sequence(top.register, ['register']), v, { configDir, defaultNamespace: defaultInputNamespace });
   }
   return config;
 }
@@ -332,6 +326,8 @@ class Validator {
 
   optionalString(value: unknown, at: KeyPath): string | null {
     if (value === undefined || value === null) return null;
+    // YAML reads an unquoted date (release_date: 2021-09-20) as a timestamp.
+    if (value instanceof Date) return value.toISOString();
     if (typeof value !== 'string' && typeof value !== 'number') {
       this.fail(at, `expected a string, found ${Array.isArray(value) ? 'a list' : typeof value}`, 'write a plain value (quote it if it contains `:` or `#`)');
     }

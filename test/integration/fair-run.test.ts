@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
@@ -98,4 +98,50 @@ t.test("pyDataPipeline's read_csv.yaml runs here as published", async (t) => {
   const [run] = await fairfsJson<{ run_id: string }[]>(h.home, ['runs']);
   const shown = await fairfs(h.home, ['show', run!.run_id]);
   t.match(shown.stdout, /testing:test\/csv@0\.0\.1/, 'recorded as the input');
+});
+
+t.test("FAIR-CLI's register items: folders as roots, namespaces three ways, authors", async (t) => {
+  const h = emptyHome(t);
+  const data = join(h.dir, 'test-data');
+  mkdirSync(data);
+  for (const n of [1, 2, 3, 4]) writeFileSync(join(data, `test${n}.csv`), `a,b\n${n},${n * 2}\n`);
+  const config = join(h.dir, 'test_register.yaml');
+  const published = readFileSync(join(projectRoot, 'test', 'fixtures', 'fair-configs', 'FAIR-CLI-test_register.yaml'), 'utf8');
+  writeFileSync(config, published.replaceAll('<TEST_DATA_DIR>', data));
+  const r = await fairfs(h.home, ['pull', config]);
+  t.equal(r.code, 0, r.stderr);
+  const products = (await fairfsJson<{ namespace: string; name: string; version: string }[]>(h.home, ['ls'])).map((p) => `${p.namespace}:${p.name}@${p.version}`);
+  t.same(products.sort(), [
+    'PSU:Namespace/test/use/namespace@1.0.0',
+    'TestDataProduct:Namespace/test/no/namespace@1.0.0',
+    'TestNameSpace:Namespace/test/namespace/name@1.0.0',
+    'UnregisteredNamespace:Namespace/test/use/namespace/unregistered@1.0.0',
+    'UnregisteredNamespace:Namespace/test/use/same/file@1.0.0',
+  ]);
+  const db = new Database(join(h.home, 'registry.db'), { readonly: true });
+  const authors = db
+    .prepare(`SELECT dp.name, a.identifier FROM object_author oa JOIN author a ON a.id = oa.author JOIN data_product dp ON dp.object = oa.object ORDER BY dp.name`)
+    .all();
+  db.close();
+  t.same(authors, [
+    { name: 'Namespace/test/namespace/name', identifier: 'https://ror.org/04v2xmd71' },
+    { name: 'Namespace/test/no/namespace', identifier: 'https://github.com/FAIRDataPipeline' },
+    { name: 'Namespace/test/use/namespace', identifier: 'https://orcid.org/0000-0002-4424-9890' },
+  ]);
+  const again = await fairfs(h.home, ['pull', config]);
+  t.match(again.stderr, /already here: PSU:Namespace\/test\/use\/namespace@1\.0\.0/, 'a second pull skips them');
+});
+
+t.test('a bad register item stops run as it stops pull: file, line, key and fix, before any run', async (t) => {
+  const h = await exampleHome(t);
+  const config = join(h.example, 'config.yaml');
+  writeFileSync(config, `${readFileSync(config, 'utf8')}\nregister:\n  - external_object: raw\n    root: ftp://example.org/\n    path: raw.csv\n`);
+  for (const args of [['run', config, '--', 'true'], ['pull', config]]) {
+    const r = await fairfs(h.home, args, { cwd: h.example });
+    t.equal(r.code, 78, `${args[0]}: config error`);
+    t.match(r.stderr, /ftp:\/\/example\.org\/raw\.csv is neither a folder, file:\/\/ nor http\(s\):\/\//);
+    t.match(r.stderr, /register\[0\]\.root/);
+    t.match(r.stderr, /config\.yaml:\d+/);
+  }
+  t.same(await fairfsJson<unknown[]>(h.home, ['runs']), [], 'no run was opened');
 });
