@@ -362,6 +362,8 @@ class Validator {
   version(value: unknown, at: KeyPath): string {
     // FAIR-CLI strips a leading `v`: v1.0.0 and 1.0.0 are one version.
     let text = (this.optionalString(value, at) ?? '').replace(/^v(?=\d)/, '');
+    // `latest` is what ${{LATEST}} is (FAIR-CLI's configs write both).
+    if (/^latest$/i.test(text.trim())) text = '${{LATEST}}';
     if (this.shortVersions && /^\d+(\.\d+)?$/.test(text)) text = semver.coerce(text)!.version;
     if (versionExpression(text) || semver.valid(text)) return versionExpression(text) ? `\${{${versionExpression(text)}}}` : text;
     return this.fail(

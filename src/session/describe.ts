@@ -1,5 +1,6 @@
 import { MissingDataError } from '../errors.js';
 import type { Registry, RunLink, SessionRecord } from '../registry/registry.js';
+import { runIdFor } from './session.js';
 
 export interface RunDescription {
   run_id: string;
@@ -22,6 +23,8 @@ export interface RunDescription {
   inputs: Link[];
   outputs: Link[];
   refusals: { time: string; op: string; path: string; reason: string | null }[];
+  /** Whether SHA-1(config bytes ‖ start time) is the run id; null when the bytes were not kept (older or API runs). */
+  run_id_verified: boolean | null;
 }
 
 interface Link {
@@ -65,9 +68,16 @@ export function describeRun(registry: Registry, runIdOrPrefix: string): RunDescr
     submission_script: script ? { path: script.path, hash: script.hash } : null,
     inputs: registry.runLinks(s.codeRunId, 'input').map(toLink),
     outputs: registry.runLinks(s.codeRunId, 'output').map(toLink),
+    run_id_verified: verifyRunId(registry, s),
     refusals: registry
       .accesses(s.runId)
       .filter((a) => a.outcome !== 'ok')
       .map((a) => ({ time: a.time, op: a.op, path: a.path, reason: a.reason })),
   };
+}
+
+/** The run id proves which config bytes started the run, and when. */
+function verifyRunId(registry: Registry, s: SessionRecord): boolean | null {
+  const bytes = registry.configBytes(s.runId);
+  return bytes === null ? null : runIdFor(bytes, new Date(s.startedAt)) === s.runId;
 }

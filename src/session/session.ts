@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -45,6 +45,8 @@ export function uuidFor(runId: string): string {
 export class Session {
   /** The script file `fairfs run` executed for the config (recorded as the submission script), if any. */
   scriptFile: string | null = null;
+  /** What the user should know about how the run was opened (said once by the CLI). */
+  readonly notices: string[] = [];
 
   private constructor(
     readonly home: Home,
@@ -85,6 +87,7 @@ export class Session {
     const git = config.localRepo ? await gitInfo(config.localRepo) : initialGit;
     const registry = opts.registry ?? new Registry(opts.home.registryFile);
     const working = resolveConfig(config, registry, { strict: opts.strict ?? false });
+    const creatingStore = config.writeDataStore !== null && !existsSync(config.writeDataStore);
     const store = new DataStore(config.writeDataStore ?? opts.home.dataStore);
 
     const configBytes = readFileSync(configPath);
@@ -136,7 +139,12 @@ export class Session {
           [...registry.accesses(runId), ...recorder.pending()].map((a) => `${JSON.stringify(a)}\n`).join(''),
       },
     });
-    return new Session(opts.home, registry, config, working, record, store, stagingDir, recorder, vfs, git);
+    const session = new Session(opts.home, registry, config, working, record, store, stagingDir, recorder, vfs, git);
+    if (creatingStore) {
+      const outside = !`${store.root}/`.startsWith(`${opts.home.root}/`);
+      session.notices.push(`created the write_data_store ${store.root}${outside ? ` (outside ${opts.home.root})` : ''}: outputs of this run are stored there`);
+    }
+    return session;
   }
 }
 

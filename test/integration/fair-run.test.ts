@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -144,4 +145,27 @@ t.test('a bad register item stops run as it stops pull: file, line, key and fix,
     t.match(r.stderr, /config\.yaml:\d+/);
   }
   t.same(await fairfsJson<unknown[]>(h.home, ['runs']), [], 'no run was opened');
+});
+
+t.test('the run id is provable from the kept config bytes; latest is ${{LATEST}}; a new write_data_store is announced', async (t) => {
+  const h = await exampleHome(t);
+  const config = join(h.example, 'config.yaml');
+  const store = join(h.dir, 'elsewhere', 'store');
+  writeFileSync(
+    config,
+    readFileSync(config, 'utf8')
+      .replace('run_metadata:\n', `run_metadata:\n  write_data_store: ${store}\n`)
+      .replace('      data_product: sir/parameters    # version: latest in the local registry', '      data_product: sir/parameters\n      version: latest'),
+  );
+  const bytes = readFileSync(config);
+  const r = await fairfs(h.home, ['run', config, '--', 'sh', '-c', 'python3 model.py "$FAIRFS_MOUNT"'], { cwd: h.example });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, new RegExp(`created the write_data_store ${store} \\(outside ${h.home}\\)`), 'said, not silent');
+  const [run] = await fairfsJson<{ run_id: string; started: string }[]>(h.home, ['runs']);
+  t.equal(createHash('sha1').update(Buffer.concat([bytes, Buffer.from(run!.started)])).digest('hex'), run!.run_id, 'SHA-1(config ‖ start time)');
+  const shown = await fairfs(h.home, ['show', run!.run_id]);
+  t.match(shown.stdout, /\(= SHA-1 of the kept config bytes and the start time\)/);
+  t.match(shown.stdout, /SCRC:sir\/parameters@1\.0\.0/, 'latest resolved like ${{LATEST}}');
+  const json = await fairfsJson<{ run_id_verified: boolean }>(h.home, ['show', run!.run_id]);
+  t.equal(json.run_id_verified, true);
 });

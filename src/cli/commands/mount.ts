@@ -56,6 +56,7 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
 
   info(`fairfs: run ${session.runId} mounted on ${mountpoint}`);
   noteNotActedOn(session.config.notActedOn);
+  for (const notice of session.notices) info(`fairfs: ${notice}`);
   notify?.({ type: 'ready', runId: session.runId });
   if (notify) process.disconnect?.();
 

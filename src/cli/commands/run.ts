@@ -75,6 +75,7 @@ export default async function run(g: GlobalOptions, config: string, argv: string
   }
   info(`fairfs: run ${session.runId} mounted on ${mountpoint}`);
   noteNotActedOn(session.config.notActedOn);
+  for (const notice of session.notices) info(`fairfs: ${notice}`);
 
   // The command runs in its own process: serving the mount from this one must never block.
   // Without a terminal it gets a process group of its own, so a signal reaches everything it started;

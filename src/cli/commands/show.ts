@@ -10,7 +10,7 @@ export default async function show(g: GlobalOptions, runId: string, o: { json?: 
     return 0;
   }
   const lines = [
-    `run        ${run.run_id}`,
+    `run        ${run.run_id}${run.run_id_verified === true ? '  (= SHA-1 of the kept config bytes and the start time)' : run.run_id_verified === false ? '  (does NOT match the kept config bytes and start time)' : ''}`,
     `uuid       ${run.uuid}`,
     `status     ${run.status}${run.exit_code !== null ? ` (exit ${run.exit_code})` : ''}`,
     `started    ${run.started}`,
