@@ -65,6 +65,41 @@ export function arrayCsv(values: ArrayLike<unknown>, shape: number[]): string {
   return out;
 }
 
+/** What the FAIR HDF5 array layout says of each dimension: `Dimension_<n>_title`, `_names`, `_units`, and the array's `units`. */
+export interface ArrayLabels {
+  titles: (string | null)[];
+  names: (string[] | null)[];
+  units: (string | null)[];
+  valueUnits: string | null;
+}
+
+/**
+ * A labelled array (the FAIR layout) as CSV: for 1-D, a name column and the
+ * values; for 2-D, the dimension-2 names as the header and the dimension-1
+ * names leading each row. Titles carry their units: `age (years)`.
+ */
+export function labelledArrayCsv(values: ArrayLike<unknown>, shape: number[], labels: ArrayLabels): string | null {
+  const withUnits = (title: string | null, units: string | null, fallback: string): string => `${title ?? fallback}${units ? ` (${units})` : ''}`;
+  const names1 = labels.names[0] ?? null;
+  if (shape.length === 1 && names1 !== null && names1.length === shape[0]) {
+    const head = `${cell(withUnits(labels.titles[0] ?? null, labels.units[0] ?? null, 'dim1'))},${cell(withUnits('value', labels.valueUnits, 'value'))}`;
+    return `${[head, ...Array.from(values, (v, i) => `${cell(names1[i])},${cell(v)}`)].join('\n')}\n`;
+  }
+  const names2 = labels.names[1] ?? null;
+  if (shape.length === 2 && names1 !== null && names2 !== null && names1.length === shape[0] && names2.length === shape[1]) {
+    const [rows, cols] = shape as [number, number];
+    const corner = `${withUnits(labels.titles[0] ?? null, labels.units[0] ?? null, 'dim1')} \\ ${withUnits(labels.titles[1] ?? null, labels.units[1] ?? null, 'dim2')}${labels.valueUnits ? ` [${labels.valueUnits}]` : ''}`;
+    const out = [[corner, ...names2].map(cell).join(',')];
+    for (let r = 0; r < rows; r++) {
+      const row = [cell(names1[r])];
+      for (let c = 0; c < cols; c++) row.push(cell(values[r * cols + c]));
+      out.push(row.join(','));
+    }
+    return `${out.join('\n')}\n`;
+  }
+  return null;
+}
+
 /** A compound dataset as CSV with its field names as the header. */
 export function tableCsv(columns: string[], rows: unknown[][]): string {
   return [columns.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';

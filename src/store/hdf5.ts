@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Dataset, Group } from 'h5wasm/node';
-import { arrayCsv, tableCsv, type H5Group } from '../formats/hdf5.js';
+import { arrayCsv, labelledArrayCsv, tableCsv, type ArrayLabels, type H5Group } from '../formats/hdf5.js';
 
 /*
  * HDF5 files through h5wasm (WebAssembly HDF5, no native build). Loading the
@@ -77,6 +77,26 @@ export function describeHdf5(file: string): H5Group {
   }
 }
 
+/** The FAIR layout's labels beside an array: dimension titles, names and units, and the array's units. */
+function arrayLabels(f: InstanceType<H5wasm['File']>, component: string, dimensions: number): ArrayLabels {
+  const read = (name: string): unknown => {
+    const d = f.get(`${component}/${name}`);
+    return d instanceof lib().Dataset ? d.value : undefined;
+  };
+  const text = (v: unknown): string | null => {
+    const first = Array.isArray(v) || ArrayBuffer.isView(v) ? (v as ArrayLike<unknown>)[0] : v;
+    return first === undefined || first === null ? null : String(first);
+  };
+  const list = (v: unknown): string[] | null => (Array.isArray(v) || ArrayBuffer.isView(v) ? Array.from(v as ArrayLike<unknown>, String) : null);
+  const dims = Array.from({ length: dimensions }, (_, i) => i + 1);
+  return {
+    titles: dims.map((n) => text(read(`Dimension_${n}_title`))),
+    names: dims.map((n) => list(read(`Dimension_${n}_names`))),
+    units: dims.map((n) => text(read(`Dimension_${n}_units`))),
+    valueUnits: text(read('units')),
+  };
+}
+
 function columnsOf(d: Dataset): string[] | null {
   const members = d.metadata.compound_type?.members;
   return members ? members.map((m) => m.name) : null;
@@ -87,7 +107,11 @@ export function hdf5ComponentCsv(file: string, component: string): string {
   const f = open(file);
   try {
     const array = f.get(`${component}/array`);
-    if (array instanceof lib().Dataset) return arrayCsv((array.value ?? []) as ArrayLike<unknown>, array.shape ?? []);
+    if (array instanceof lib().Dataset) {
+      const values = (array.value ?? []) as ArrayLike<unknown>;
+      const shape = array.shape ?? [];
+      return labelledArrayCsv(values, shape, arrayLabels(f, component, shape.length)) ?? arrayCsv(values, shape);
+    }
     const table = f.get(`${component}/table`);
     if (table instanceof lib().Dataset) return tableCsv(columnsOf(table) ?? [], (table.value ?? []) as unknown[][]);
     return '';

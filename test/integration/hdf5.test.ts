@@ -92,3 +92,16 @@ write:
   t.match(m.stderr, /SCRC:sir\/parameters@1\.0\.0 has no component alpha \(read\[0\]\)/);
   t.match(m.stderr, /its components: beta, days, gamma, infectious-period/);
 });
+
+t.test('an HDF5 array in the FAIR layout reads as CSV with its dimension names and units', async (t) => {
+  const h = emptyHome(t);
+  const file = join(h.dir, 'cases.h5');
+  const w = await exec(process.execPath, [writer, file, '--labelled']);
+  t.equal(w.code, 0, w.stderr);
+  t.equal((await fairfs(h.home, ['add', file, 'SCRC:cases@1.0.0'])).code, 0);
+  const config = join(h.dir, 'config.yaml');
+  writeFileSync(config, 'run_metadata:\n  default_input_namespace: SCRC\nread:\n  - data_product: by_age\n    use: {data_product: cases, component: cases/by_age}\n');
+  const r = await fairfs(h.home, ['run', config, '--', 'sh', '-c', 'cat "$FAIRFS_MOUNT/by_age.csv"']);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'region \\ age (years) [cases],0-19,20+\nglasgow,5,7\nedinburgh,11,13\n');
+});
