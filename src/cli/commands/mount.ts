@@ -6,10 +6,10 @@ import type { Home } from '../../home.js';
 import { serveCatalog } from '../../mount/catalog-mount.js';
 import type { Registry } from '../../registry/registry.js';
 import { fromWire, type ControlReply } from '../../mount/control.js';
-import { MountedSession, prepareMountpoint } from '../../mount/session-mount.js';
-import { discardSession, Session } from '../../session/session.js';
+import { prepareMountpoint } from '../../mount/session-mount.js';
 import { openHome, type GlobalOptions } from '../context.js';
-import { info, noteNotActedOn } from '../output.js';
+import { info } from '../output.js';
+import { startSession } from '../start-session.js';
 import { printFinaliseReport } from '../report.js';
 
 interface MountOptions {
@@ -32,31 +32,24 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
   const notify = o.notifyParent && process.send ? (msg: DaemonMessage) => process.send!(msg) : null;
   const { home, registry } = openHome(g);
   if (config === null) return catalogMount(home, registry, mountpoint, notify);
-  let session: Session | undefined;
-  let mounted: MountedSession;
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
+  let started: Awaited<ReturnType<typeof startSession>>;
   try {
-    await prepareMountpoint(home, registry, mountpoint);
-    session = await Session.open({
-      home,
-      registry,
+    started = await startSession(home, registry, {
       configFile: config,
       mountpoint,
       strict: o.strict ?? false,
       command: `fairfs mount ${config} ${dir}`,
+      debug: g.debug ?? false,
+      onControlStop: () => finished(),
     });
-    mounted = await MountedSession.start(session, mountpoint, { debug: g.debug ?? false, onControlStop: () => finished() });
   } catch (err) {
-    if (session) discardSession(session, `mount failed: ${(err as Error).message}`);
     const e = asFairfsError(err);
     notify?.({ type: 'error', error: { name: e.name, message: e.message, exitCode: e.exitCode, errno: e.errno, ...(e.hint ? { hint: e.hint } : {}) } });
     throw err;
   }
-
-  info(`fairfs: run ${session.runId} mounted on ${mountpoint}`);
-  noteNotActedOn(session.config.notActedOn);
-  for (const notice of session.notices) info(`fairfs: ${notice}`);
+  const { session, mounted } = started;
   notify?.({ type: 'ready', runId: session.runId });
   if (notify) process.disconnect?.();
 

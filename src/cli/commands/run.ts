@@ -3,12 +3,11 @@ import { mkdtempSync, rmdirSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { descendants } from '../../processes.js';
-import { MountedSession, prepareMountpoint } from '../../mount/session-mount.js';
 import type { RunOutcome } from '../../session/finalise.js';
 import { configScript } from '../../session/script.js';
-import { discardSession, Session } from '../../session/session.js';
 import { openHome, type GlobalOptions } from '../context.js';
-import { info, noteNotActedOn } from '../output.js';
+import { info } from '../output.js';
+import { startSession } from '../start-session.js';
 import { printFinaliseReport } from '../report.js';
 
 interface RunOptions {
@@ -46,36 +45,30 @@ export default async function run(g: GlobalOptions, config: string, argv: string
   const { home, registry } = openHome(g);
   const tempMount = o.mount ? null : mkdtempSync(join(tmpdir(), 'fairfs-run-'));
   const mountpoint = resolve(o.mount ?? tempMount!);
-  let session: Session | undefined;
-  let mounted: MountedSession;
   let scriptEnv: Record<string, string> = {};
+  let started: Awaited<ReturnType<typeof startSession>>;
   try {
-    await prepareMountpoint(home, registry, mountpoint);
-    session = await Session.open({
-      home,
-      registry,
+    started = await startSession(home, registry, {
       configFile: config,
       mountpoint,
       strict: o.strict ?? false,
       command: scriptRun ? null : command.map(shellQuote).join(' '),
       needScript: scriptRun,
+      debug: g.debug ?? false,
+      beforeMount: (session) => {
+        if (!scriptRun) return;
+        const script = configScript(session);
+        command = script.argv;
+        scriptEnv = script.env;
+        session.scriptFile = script.file;
+        registry.setRunCommand(session.runId, command.map(shellQuote).join(' '));
+      },
     });
-    if (scriptRun) {
-      const script = configScript(session);
-      command = script.argv;
-      scriptEnv = script.env;
-      session.scriptFile = script.file;
-      registry.setRunCommand(session.runId, command.map(shellQuote).join(' '));
-    }
-    mounted = await MountedSession.start(session, mountpoint, { debug: g.debug ?? false });
   } catch (err) {
-    if (session) discardSession(session, `could not start: ${(err as Error).message}`);
     if (tempMount) rmdirSync(tempMount);
     throw err;
   }
-  info(`fairfs: run ${session.runId} mounted on ${mountpoint}`);
-  noteNotActedOn(session.config.notActedOn);
-  for (const notice of session.notices) info(`fairfs: ${notice}`);
+  const { session, mounted } = started;
 
   // The command runs in its own process: serving the mount from this one must never block.
   // Without a terminal it gets a process group of its own, so a signal reaches everything it started;
