@@ -13,9 +13,11 @@ export function parseProductRef(text: string): ProductRef {
   if (!m) {
     throw new UsageError(`${text} is not of the form NAMESPACE:NAME@VERSION`, { hint: 'for example SCRC:human/population@0.1.0' });
   }
-  const [, namespace, name, version] = m as unknown as [string, string, string, string];
-  if (!semver.valid(version)) {
-    throw new UsageError(`${version} is not a semantic version`, { hint: 'write a full version such as 0.1.0' });
+  const [, namespace, name, given] = m as unknown as [string, string, string, string];
+  // semver's own form: v1.0.0 is 1.0.0, as FAIR-CLI has it.
+  const version = semver.valid(given);
+  if (!version) {
+    throw new UsageError(`${given} is not a semantic version`, { hint: 'write a full version such as 0.1.0' });
   }
   if (name.split('/').some((part) => part === '' || part === '.' || part === '..')) {
     throw new UsageError(`${name} is not a valid data product name`, { hint: 'use names such as human/population' });

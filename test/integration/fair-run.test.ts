@@ -169,3 +169,13 @@ t.test('the run id is provable from the kept config bytes; latest is ${{LATEST}}
   const json = await fairfsJson<{ run_id_verified: boolean }>(h.home, ['show', run!.run_id]);
   t.equal(json.run_id_verified, true);
 });
+
+t.test('fairfs add takes v2.0.0 as 2.0.0', async (t) => {
+  const h = emptyHome(t);
+  const file = join(h.dir, 'x.csv');
+  writeFileSync(file, 'a\n1\n');
+  const r = await fairfs(h.home, ['add', file, 'demo:x@v2.0.0']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /registered demo:x@2\.0\.0/);
+  t.same((await fairfsJson<{ version: string }[]>(h.home, ['ls'])).map((p) => p.version), ['2.0.0']);
+});
