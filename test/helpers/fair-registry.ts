@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,14 @@ export interface RealRegistry {
   workdir: string;
   /** The S3-compatible object store's folder, when the registry has one. */
   objectStore: string | null;
+  /** The port of its own PostgreSQL cluster, when it runs on PostgreSQL as production does. */
+  postgresPort: number | null;
+}
+
+export interface RegistryOptions {
+  objectStore?: boolean;
+  /** PostgreSQL instead of SQLite (a cluster of its own under the work dir). */
+  postgres?: boolean;
 }
 
 /**
@@ -72,34 +80,45 @@ export interface RealRegistry {
  * test, optionally with an S3-compatible object store (s3rver, in this
  * process: it serves no mount). Stopped and removed in teardown.
  */
-export async function startRealRegistry(t: Test, opts: { objectStore?: boolean } = {}): Promise<RealRegistry> {
+export async function startRealRegistry(t: Test, opts: RegistryOptions = {}): Promise<RealRegistry> {
   await ensureBase();
   const workdir = mkdtempSync(join(tmpdir(), 'fairfs-fr-'));
   // An instance: the base's code and Django, its own DB, pid file and log.
   const env = readFileSync(join(baseWorkdir, 'env.sh'), 'utf8').replace(/^export FAIR_HARNESS_DB=.*$/m, `export FAIR_HARNESS_DB="${join(workdir, 'db.sqlite3')}"`);
   writeFileSync(join(workdir, 'env.sh'), env);
   copyFileSync(join(baseWorkdir, 'db.clean.sqlite3'), join(workdir, 'db.clean.sqlite3'));
+  copyFileSync(join(baseWorkdir, 'token'), join(workdir, 'token'));
   const token = readFileSync(join(baseWorkdir, 'token'), 'utf8').trim();
+  // The cluster runs as the postgres user, who must reach its folder inside the work dir.
+  if (opts.postgres) chmodSync(workdir, 0o755);
 
   const port = await freePort();
   t.teardown(async () => {
     await exec('bash', [join(harnessDir, 'stop.sh'), workdir]);
     rmSync(workdir, { recursive: true, force: true });
   });
-  return launch(t, workdir, port, token, opts.objectStore ?? false, true);
+  return launch(t, workdir, port, token, { objectStore: opts.objectStore ?? false, postgresPort: opts.postgres ? await freePort() : null }, true);
 }
 
 /** Stop a registry and start it again on the same port and database, e.g. now with object storage. */
 export async function restartRealRegistry(t: Test, r: RealRegistry, opts: { objectStore?: boolean } = {}): Promise<RealRegistry> {
   const stopped = await exec('bash', [join(harnessDir, 'stop.sh'), r.workdir]);
   if (stopped.code !== 0) throw new Error(`stop.sh failed: ${stopped.stderr}`);
-  return launch(t, r.workdir, Number(new URL(r.base).port), r.token, opts.objectStore ?? false, false);
+  return launch(t, r.workdir, Number(new URL(r.base).port), r.token, { objectStore: opts.objectStore ?? false, postgresPort: r.postgresPort }, false);
 }
 
-async function launch(t: Test, workdir: string, port: number, token: string, withObjectStore: boolean, fresh: boolean): Promise<RealRegistry> {
+async function launch(
+  t: Test,
+  workdir: string,
+  port: number,
+  token: string,
+  opts: { objectStore: boolean; postgresPort: number | null },
+  fresh: boolean,
+): Promise<RealRegistry> {
   let objectStore: string | null = null;
   const extraEnv: Record<string, string> = {};
-  if (withObjectStore) {
+  if (opts.postgresPort !== null) extraEnv.FAIR_HARNESS_PG_PORT = String(opts.postgresPort);
+  if (opts.objectStore) {
     const { default: S3rver } = await import('s3rver');
     objectStore = join(workdir, 's3');
     const s3 = new S3rver({ address: '127.0.0.1', port: 0, directory: objectStore, silent: true, configureBuckets: [{ name: 'fair', configs: [] }] });
@@ -111,5 +130,5 @@ async function launch(t: Test, workdir: string, port: number, token: string, wit
   const started = await exec('bash', args, { env: { ...process.env, ...extraEnv } });
   if (started.code !== 0) throw new Error(`fair-registry start.sh failed:\n${started.stderr.slice(-3000)}`);
   const base = `http://127.0.0.1:${port}`;
-  return { api: `${base}/api/`, base, token, workdir, objectStore };
+  return { api: `${base}/api/`, base, token, workdir, objectStore, postgresPort: opts.postgresPort };
 }

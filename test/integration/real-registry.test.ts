@@ -106,8 +106,8 @@ async function checkPulledMatches(t: Test, a: TestHome, r: RealRegistry): Promis
   t.match(detail(b.home).join('\n'), new RegExp(`sir/summary@0\\.0\\.1 \\S+ \\S*glasgow\\S* ${AUTHOR.name}\\|https://orcid.org/${AUTHOR.orcid}`), 'the author came along');
 }
 
-t.test('with object storage: push uploads to the object store, records everything once, and pulls back the same', async (t) => {
-  const r = await startRealRegistry(t, { objectStore: true });
+/** Push to a registry with object storage, check everything is there once, push again, pull back. */
+async function roundTripThroughObjectStore(t: Test, r: RealRegistry): Promise<void> {
   const a = await runExample(t, r);
   const first = await push(a, r);
   t.equal(first.code, 0, first.stderr);
@@ -151,6 +151,19 @@ t.test('with object storage: push uploads to the object store, records everythin
   t.same(await counts(r), before, 'the registry holds the same records');
 
   await checkPulledMatches(t, a, r);
+}
+
+t.test('with object storage: push uploads to the object store, records everything once, and pulls back the same', async (t) => {
+  await roundTripThroughObjectStore(t, await startRealRegistry(t, { objectStore: true }));
+});
+
+// The harness runs the cluster as the postgres user (runuser) and installs it with apt: root only.
+const notRoot = process.getuid?.() !== 0 ? 'skipped: the PostgreSQL harness needs root (it runs the cluster as the postgres user)' : false;
+
+t.test('as production runs it, on PostgreSQL with object storage: the same round trip', { skip: notRoot }, async (t) => {
+  const r = await startRealRegistry(t, { objectStore: true, postgres: true });
+  t.ok(r.postgresPort, 'on its own PostgreSQL cluster');
+  await roundTripThroughObjectStore(t, r);
 });
 
 t.test('without object storage: records are pushed, files wait, and go up once the registry can take them', async (t) => {
