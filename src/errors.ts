@@ -22,6 +22,7 @@ export const Errno = {
   EPERM: 1,
   ENOENT: 2,
   EIO: 5,
+  ENXIO: 6,
   EBADF: 9,
   EACCES: 13,
   EBUSY: 16,
@@ -36,6 +37,7 @@ export const Errno = {
   ENOSYS: 38,
   ENOTEMPTY: 39,
   ENODATA: 61,
+  EOPNOTSUPP: 95,
 } as const;
 export type ErrnoName = keyof typeof Errno;
 

@@ -16,12 +16,15 @@ export interface ServedFs {
   truncate(path: string, size: number): void;
   ftruncate(fh: number, size: number): void;
   utimens(path: string, mtime: Date): void;
-  chmod(path: string): void;
+  chmod(path: string, mode: number): void;
   unlink(path: string): void;
   rename(from: string, to: string): void;
-  mkdir(path: string): void;
+  mkdir(path: string, mode: number): void;
   rmdir(path: string): void;
   readlink?(path: string): string;
+  symlink?(target: string, path: string): void;
+  link?(from: string, to: string): void;
+  mknod?(path: string, mode: number): void;
 }
 
 export interface FuseMountOptions {
@@ -130,12 +133,16 @@ function buildOps(fs: ServedFs, opts: FuseMountOptions): Ops {
     truncate: (path, size, cb) => call('truncate', path, cb, () => fs.truncate(path, size)),
     ftruncate: (path, fd, size, cb) => call('ftruncate', path, cb, () => fs.ftruncate(fd, size)),
     utimens: (path, _atime, mtime, cb) => call('utimens', path, cb, () => fs.utimens(path, new Date(mtime))),
-    chmod: (path, _mode, cb) => call('chmod', path, cb, () => fs.chmod(path)),
+    chmod: (path, mode, cb) => call('chmod', path, cb, () => fs.chmod(path, mode)),
     chown: (_path, _uid, _gid, cb) => noop(cb),
     unlink: (path, cb) => call('unlink', path, cb, () => fs.unlink(path)),
     rename: (from, to, cb) => call('rename', from, cb, () => fs.rename(from, to)),
-    mkdir: (path, _mode, cb) => call('mkdir', path, cb, () => fs.mkdir(path)),
+    mkdir: (path, mode, cb) => call('mkdir', path, cb, () => fs.mkdir(path, mode)),
     rmdir: (path, cb) => call('rmdir', path, cb, () => fs.rmdir(path)),
     ...(fs.readlink ? { readlink: (path: string, cb: (err: number, v?: string) => void) => call('readlink', path, cb, () => fs.readlink!(path)) } : {}),
+    // fuse-native hands symlink and link (source, destination) as libfuse does: the target first, the new name second.
+    ...(fs.symlink ? { symlink: (target: string, path: string, cb: (err: number) => void) => call('symlink', path, cb, () => fs.symlink!(target, path)) } : {}),
+    ...(fs.link ? { link: (from: string, to: string, cb: (err: number) => void) => call('link', to, cb, () => fs.link!(from, to)) } : {}),
+    ...(fs.mknod ? { mknod: (path: string, mode: number, _dev: number, cb: (err: number) => void) => call('mknod', path, cb, () => fs.mknod!(path, mode)) } : {}),
   };
 }

@@ -42,6 +42,8 @@ declare module 'fuse-native' {
     rmdir?(path: string, cb: Cb): void;
     readlink?(path: string, cb: CbWith<string>): void;
     symlink?(src: string, dest: string, cb: Cb): void;
+    link?(src: string, dest: string, cb: Cb): void;
+    mknod?(path: string, mode: number, dev: number, cb: Cb): void;
   }
 
   export interface FuseOptions {

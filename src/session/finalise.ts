@@ -117,11 +117,19 @@ async function finalise(session: Session, outcome: RunOutcome, progress: Progres
   }
 
   const { stored } = progress;
+  // Hard links: one staged file under several names; it is moved into the store at its last name, copied before.
+  const usesLeft = new Map<string, number>();
+  for (const planned of plan.outputs) {
+    const staging = hashed.find((h) => h.path === planned.path)!.node.staging;
+    usesLeft.set(staging, (usesLeft.get(staging) ?? 0) + 1);
+  }
   for (const planned of plan.outputs) {
     const f = hashed.find((h) => h.path === planned.path)!;
     const parsed = await componentsOf(f.node.staging, planned.extension);
+    const left = usesLeft.get(f.node.staging)! - 1;
+    usesLeft.set(f.node.staging, left);
     const file = await session.store.put(f.node.staging, planned.namespace, planned.name, planned.extension, {
-      move: true,
+      move: left === 0,
       knownHash: f.hash,
     });
     stored.push({ planned, file, parsed });
@@ -224,17 +232,22 @@ function quarantine(home: Home, runId: string, files: KeptFile[], mode: 'move' |
   const dir = join(home.quarantine, runId);
   mkdirSync(dir, { recursive: true });
   const manifest: { path: string; file: string; sha1: string; size: number }[] = [];
+  // Hard-linked names share a source: moved once, then copied from where it went.
+  const keptAt = new Map<string, string>();
   for (const [i, f] of files.entries()) {
+    const source = keptAt.get(f.source) ?? f.source;
+    const how = keptAt.has(f.source) ? 'copy' : mode;
     // Under its mount path where the filesystem can hold it, else by number: the manifest maps both.
     let rel = join('files', f.path);
     try {
       mkdirSync(dirname(join(dir, rel)), { recursive: true });
-      keep(f.source, join(dir, rel), mode);
+      keep(source, join(dir, rel), how);
     } catch {
       rel = join('files', `.by-number`, String(i));
       mkdirSync(dirname(join(dir, rel)), { recursive: true });
-      keep(f.source, join(dir, rel), mode);
+      keep(source, join(dir, rel), how);
     }
+    if (!keptAt.has(f.source)) keptAt.set(f.source, join(dir, rel));
     manifest.push({ path: f.path, file: rel, sha1: f.hash, size: f.size });
   }
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

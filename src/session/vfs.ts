@@ -1,11 +1,11 @@
-import { fstatSync, ftruncateSync, openSync, rmSync, statfsSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, statfsSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MountRefusal } from '../errors.js';
 import { matchWrite, type ResolvedRead, type ResolvedWrite, type WorkingConfig } from '../config/resolve.js';
 import type { Catalog } from './catalog.js';
 import { closeOpenFile, readOpenFile } from './open-file.js';
 import type { AccessRecorder } from './recorder.js';
-import { makeStat, S_IFDIR, S_IFREG, type FileStat } from './stat.js';
+import { makeStat, S_IFDIR, S_IFLNK, S_IFREG, type FileStat } from './stat.js';
 import { StreamHash } from './stream-hash.js';
 
 export type { FileStat };
@@ -34,6 +34,9 @@ interface DirNode {
   kind: 'dir';
   children: Map<string, Node>;
   mtime: Date;
+  ctime: Date;
+  /** Permission bits (mkdir's mode after the caller's umask; chmod). */
+  mode: number;
   /** `.fair/` and its subfolders: nothing may be created there. */
   control: boolean;
 }
@@ -48,15 +51,35 @@ export interface OutputNode {
   size: number;
   mtime: Date;
   ctime: Date;
+  /** Permission bits (create's mode after the caller's umask; chmod). */
+  mode: number;
+  /** Names in the tree (hard links share one node and one staging file). */
+  nlink: number;
   hash: StreamHash;
   openHandles: number;
+}
+/** A symbolic link in the writable area: recorded, never a data product, never followed by fairfs. */
+interface SymlinkNode {
+  kind: 'symlink';
+  target: string;
+  mtime: Date;
+  ctime: Date;
+}
+/** A FIFO or socket made by mknod/mkfifo/bind: the kernel serves it; never registered. */
+interface SpecialNode {
+  kind: 'special';
+  /** S_IFIFO or S_IFSOCK. */
+  type: number;
+  mode: number;
+  mtime: Date;
+  ctime: Date;
 }
 interface VirtualNode {
   kind: 'virtual';
   render: () => Buffer;
   snapshot: { data: Buffer; at: number } | null;
 }
-type Node = DirNode | InputNode | OutputNode | VirtualNode;
+type Node = DirNode | InputNode | OutputNode | VirtualNode | SymlinkNode | SpecialNode;
 
 interface Handle {
   node: Node | null;
@@ -73,6 +96,12 @@ interface Handle {
 const CATALOG = '/.fair/catalog';
 
 const NAME_MAX = 255;
+/** Longest symlink target, as PATH_MAX. */
+const SYMLINK_MAX = 4095;
+const S_IFMT = 0o170000;
+const S_IFIFO = 0o010000;
+const S_IFSOCK = 0o140000;
+const PERMISSIONS = 0o7777;
 const O_ACCMODE = 0o3;
 const O_RDONLY = 0o0;
 const O_TRUNC = 0o1000;
@@ -141,13 +170,17 @@ export class SessionVfs {
     const node = this.lookup(path);
     switch (node.kind) {
       case 'dir':
-        return this.stat(S_IFDIR | (node.control ? 0o555 : 0o755), 4096, node.mtime, 2);
+        return this.stat(S_IFDIR | (node.control ? 0o555 : node.mode), 4096, node.mtime, 2, node.ctime);
       case 'input':
         return this.stat(S_IFREG | 0o444, node.read.size, node.mtime);
       case 'output':
-        return this.stat(S_IFREG | 0o644, node.size, node.mtime, 1, node.ctime);
+        return this.stat(S_IFREG | node.mode, node.size, node.mtime, node.nlink, node.ctime);
       case 'virtual':
         return this.stat(S_IFREG | 0o444, this.render(node).length, this.started);
+      case 'symlink':
+        return this.stat(S_IFLNK | 0o777, Buffer.byteLength(node.target), node.mtime, 1, node.ctime);
+      case 'special':
+        return this.stat(node.type | node.mode, 0, node.mtime, 1, node.ctime);
     }
   }
 
@@ -161,8 +194,10 @@ export class SessionVfs {
 
   readlink(path: string): string {
     const sub = this.inCatalog(path);
-    if (sub === null) throw new MountRefusal('EINVAL', `${path} is not a symlink`);
-    return this.catalog!.readlink(sub);
+    if (sub !== null) return this.catalog!.readlink(sub);
+    const node = this.lookup(path);
+    if (node.kind !== 'symlink') throw new MountRefusal('EINVAL', `${path} is not a symbolic link`);
+    return node.target;
   }
 
   access(path: string, mode: number): void {
@@ -252,6 +287,10 @@ export class SessionVfs {
       case 'virtual':
         if (writing) this.refuse('open', path, 'EACCES', `${path} is a read-only control file`);
         return this.addHandle({ node, path, fd: null, data: this.render(node), writable: false });
+      case 'symlink':
+      case 'special':
+        // The kernel resolves links and serves FIFOs and sockets itself; an open never reaches here for them.
+        throw new MountRefusal('ENXIO', `${path} is not a regular file`);
     }
   }
 
@@ -273,18 +312,26 @@ export class SessionVfs {
     });
   }
 
-  create(path: string): number {
+  /** A new output; `mode` is the caller's, after its umask (the kernel applies it). */
+  create(path: string, mode = 0o644): number {
+    const node = this.newOutput(path, mode, 'create');
+    node.openHandles = 1;
+    const fd = openSync(node.staging, 'r+');
+    return this.addHandle({ node, path, fd, data: null, writable: true });
+  }
+
+  private newOutput(path: string, mode: number, op: string): OutputNode {
     const { parent, name } = this.parentOf(path);
     if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
-    this.checkWritable(parent, path, 'create');
+    this.checkWritable(parent, path, op);
     const staging = join(this.stagingDir, String(this.nextStaging++));
-    const fd = openSync(staging, 'w+', 0o644);
+    closeSync(openSync(staging, 'w', 0o600));
     const now = new Date();
-    const node: OutputNode = { kind: 'output', staging, size: 0, mtime: now, ctime: now, hash: new StreamHash(), openHandles: 1 };
+    const node: OutputNode = { kind: 'output', staging, size: 0, mtime: now, ctime: now, mode: mode & PERMISSIONS, nlink: 1, hash: new StreamHash(), openHandles: 0 };
     parent.children.set(name, node);
-    parent.mtime = now;
+    this.touched(parent, now);
     this.recorder.record({ op: 'create', path, reason: this.slotLabel(path) });
-    return this.addHandle({ node, path, fd, data: null, writable: true });
+    return node;
   }
 
   read(fh: number, buffer: Buffer, length: number, position: number): number {
@@ -302,7 +349,7 @@ export class SessionVfs {
     const n = writeSync(handle.fd!, buffer, 0, length, position);
     node.hash.wrote(position, buffer.subarray(0, n));
     node.size = Math.max(node.size, position + n);
-    node.mtime = new Date();
+    node.mtime = node.ctime = new Date();
     handle.bytesWritten += n;
     return n;
   }
@@ -343,29 +390,85 @@ export class SessionVfs {
     ftruncateSync(handle.fd!, size);
     node.hash.truncated(size);
     node.size = fstatSync(handle.fd!).size;
-    node.mtime = new Date();
+    node.mtime = node.ctime = new Date();
   }
 
   utimens(path: string, mtime: Date): void {
-    const node = this.lookup(path);
-    if (node.kind === 'output' || (node.kind === 'dir' && !node.control)) node.mtime = mtime;
-    else this.refuseChange('utimens', path, node);
+    const node = this.writable(path, 'utimens');
+    node.mtime = mtime;
+    node.ctime = new Date();
   }
 
-  chmod(path: string): void {
-    // Outputs are stored read-only at finalise; their mode in the run is not recorded.
+  /** Modes are kept during the run (the exec bit works); finalise stores outputs read-only, as always. */
+  chmod(path: string, mode: number): void {
+    const node = this.writable(path, 'chmod');
+    if (node.kind === 'symlink') throw new MountRefusal('EOPNOTSUPP', `${path} is a symbolic link`);
+    node.mode = mode & PERMISSIONS;
+    node.ctime = new Date();
+  }
+
+  /** A node of the writable area (an output, a folder the run may change, a link, a FIFO), else a refusal. */
+  private writable(path: string, op: string): OutputNode | DirNode | SymlinkNode | SpecialNode {
     const node = this.lookup(path);
-    if (node.kind !== 'output' && !(node.kind === 'dir' && !node.control)) this.refuseChange('chmod', path, node);
+    if (node.kind === 'output' || node.kind === 'symlink' || node.kind === 'special' || (node.kind === 'dir' && !node.control)) return node;
+    this.refuseChange(op, path, node);
+  }
+
+  /** A symbolic link: recorded with its target, never a data product. */
+  symlink(target: string, path: string): void {
+    if (Buffer.byteLength(target) > SYMLINK_MAX) this.refuse('symlink', path, 'ENAMETOOLONG', `a link target of ${Buffer.byteLength(target)} bytes`);
+    const { parent, name } = this.parentOf(path);
+    if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
+    if (parent.control) this.refuse('symlink', path, 'EACCES', '.fair/ is read-only');
+    const now = new Date();
+    parent.children.set(name, { kind: 'symlink', target, mtime: now, ctime: now });
+    this.touched(parent, now);
+    this.recorder.record({ op: 'symlink', path, reason: `-> ${target}` });
+  }
+
+  /** A hard link to an output: one node and one staged file; every name left at finalise is registered. */
+  link(from: string, to: string): void {
+    const node = this.lookup(from);
+    if (node.kind === 'dir') throw new MountRefusal('EPERM', `${from} is a directory`);
+    if (node.kind !== 'output') this.refuse('link', to, 'EPERM', node.kind === 'input' ? `input ${label(node.read)} is read-only: link to a copy` : `${from} cannot be linked`);
+    const { parent, name } = this.parentOf(to);
+    if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${to} exists`);
+    this.checkWritable(parent, to, 'link');
+    parent.children.set(name, node);
+    node.nlink++;
+    const now = new Date();
+    node.ctime = now;
+    this.touched(parent, now);
+    this.recorder.record({ op: 'link', path: to, reason: `to ${from}; ${this.slotLabel(to)}` });
+  }
+
+  /** mknod: a regular file becomes an output; FIFOs and sockets work and are never registered; devices are refused. */
+  mknod(path: string, mode: number): void {
+    const type = mode & S_IFMT;
+    if (type === S_IFREG || type === 0) {
+      this.newOutput(path, mode, 'mknod');
+      return;
+    }
+    if (type !== S_IFIFO && type !== S_IFSOCK) this.refuse('mknod', path, 'EPERM', 'device files cannot be made in a session');
+    const { parent, name } = this.parentOf(path);
+    if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
+    if (parent.control) this.refuse('mknod', path, 'EACCES', '.fair/ is read-only');
+    const now = new Date();
+    parent.children.set(name, { kind: 'special', type, mode: mode & PERMISSIONS, mtime: now, ctime: now });
+    this.touched(parent, now);
+    this.recorder.record({ op: 'mknod', path, reason: type === S_IFIFO ? 'fifo' : 'socket' });
   }
 
   // ---- namespace changes -----------------------------------------------------
 
-  mkdir(path: string): void {
+  mkdir(path: string, mode = 0o755): void {
     const { parent, name } = this.parentOf(path);
     if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
     if (parent.control) this.refuse('mkdir', path, 'EACCES', '.fair/ is read-only');
-    parent.children.set(name, this.dir(false));
-    parent.mtime = new Date();
+    const dir = this.dir(false);
+    dir.mode = mode & PERMISSIONS;
+    parent.children.set(name, dir);
+    this.touched(parent, dir.mtime);
   }
 
   rmdir(path: string): void {
@@ -376,7 +479,7 @@ export class SessionVfs {
     if (node.control) this.refuse('rmdir', path, 'EACCES', '.fair/ is read-only');
     if (node.children.size > 0) throw new MountRefusal('ENOTEMPTY', `${path} is not empty`);
     parent.children.delete(name);
-    parent.mtime = new Date();
+    this.touched(parent, new Date());
   }
 
   unlink(path: string): void {
@@ -384,12 +487,24 @@ export class SessionVfs {
     const node = parent.children.get(name);
     if (!node) throw new MountRefusal('ENOENT', `${path} does not exist`);
     if (node.kind === 'dir') throw new MountRefusal('EISDIR', `${path} is a directory`);
-    if (node.kind !== 'output') this.refuseChange('unlink', path, node);
-    // Open handles keep their fd; the staging file's bytes go when they close.
-    rmSync((node as OutputNode).staging, { force: true });
+    if (node.kind === 'input' || node.kind === 'virtual') this.refuseChange('unlink', path, node);
+    this.dropName(node);
     parent.children.delete(name);
-    parent.mtime = new Date();
+    this.touched(parent, new Date());
     this.recorder.record({ op: 'unlink', path });
+  }
+
+  /** One name of a node goes: an output's staged bytes go with its last name (open handles keep their fd). */
+  private dropName(node: Node): void {
+    if (node.kind !== 'output') return;
+    node.nlink--;
+    node.ctime = new Date();
+    if (node.nlink === 0) rmSync(node.staging, { force: true });
+  }
+
+  /** A folder's entries changed: its mtime and ctime. */
+  private touched(dir: DirNode, when: Date): void {
+    dir.mtime = dir.ctime = when;
   }
 
   rename(from: string, to: string): void {
@@ -413,17 +528,21 @@ export class SessionVfs {
     }
     if (node.kind === 'output') this.checkWritable(dst.parent, to, 'rename');
     else if (dst.parent.control) this.refuse('rename', to, 'EACCES', '.fair/ is read-only');
-    if (existing?.kind === 'output') rmSync(existing.staging, { force: true });
+    if (existing) this.dropName(existing);
     src.parent.children.delete(src.name);
     dst.parent.children.set(dst.name, node);
-    src.parent.mtime = dst.parent.mtime = new Date();
+    const now = new Date();
+    this.touched(src.parent, now);
+    this.touched(dst.parent, now);
+    if (node.kind !== 'dir') node.ctime = now;
     this.recorder.record({ op: 'rename', path: to, reason: `from ${from}` });
   }
 
   // ---- helpers ---------------------------------------------------------------
 
   private dir(control: boolean): DirNode {
-    return { kind: 'dir', children: new Map(), mtime: new Date(), control };
+    const now = new Date();
+    return { kind: 'dir', children: new Map(), mtime: now, ctime: now, mode: 0o755, control };
   }
 
   private stat(mode: number, size: number, mtime: Date, nlink = 1, ctime = mtime): FileStat {
@@ -490,7 +609,7 @@ export class SessionVfs {
     truncateSync(node.staging, size);
     node.hash.truncated(size);
     node.size = size;
-    node.mtime = new Date();
+    node.mtime = node.ctime = new Date();
   }
 
   /** Where a new output may appear: not in .fair/, and per the undeclared-writes policy. */

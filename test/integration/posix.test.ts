@@ -1,0 +1,87 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import t from 'tap';
+import { exec, fairfs, fairfsJson } from '../helpers/cli.js';
+import { emptyHome } from '../helpers/home.js';
+import { mountSession } from '../helpers/mount.js';
+
+/*
+ * The writable area behaves as a local directory for what programs do with
+ * files: modes and the exec bit, symbolic and hard links, FIFOs, tar and cp -a.
+ * (Modification times set by programs need the fuse-native utimens fix of
+ * issue 9 and are not compared here.)
+ */
+
+const CONFIG = 'run_metadata:\n  description: posix\n  default_output_namespace: posix\n';
+
+/** Type, permissions and link count of every entry under a folder, as `find` and `stat` print them. */
+async function shape(dir: string): Promise<string> {
+  const r = await exec('sh', ['-c', 'cd "$1" && find . -mindepth 1 | LC_ALL=C sort | while read -r p; do printf "%s %s\\n" "$p" "$(stat -c "%F %A %h" "$p")"; done', 'sh', dir]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r.stdout;
+}
+
+t.test('modes, links, FIFOs and tar/cp -a on a session match a native folder', async (t) => {
+  const h = emptyHome(t);
+  const config = join(h.dir, 'config.yaml');
+  writeFileSync(config, CONFIG);
+  const mnt = join(h.dir, 'mnt');
+  const live = await mountSession(t, h.home, config, mnt);
+
+  // A script made executable runs.
+  const script = join(mnt, 'run.sh');
+  t.equal((await exec('sh', ['-c', 'printf "#!/bin/sh\\necho ran\\n" > "$1" && chmod +x "$1" && "$1"', 'sh', script])).stdout, 'ran\n', 'chmod +x, then ./script');
+  t.match((await exec('stat', ['-c', '%A', script])).stdout, /^-rwxr-xr-x/, 'the mode is kept');
+  t.equal((await exec('sh', ['-c', 'umask 077 && echo x > "$1" && stat -c %a "$1"', 'sh', join(mnt, 'private.txt')])).stdout, '600\n', 'create honours the umask');
+
+  // Symbolic and hard links.
+  t.equal((await exec('ln', ['-s', 'run.sh', join(mnt, 'link.sh')])).code, 0);
+  t.equal((await exec('readlink', [join(mnt, 'link.sh')])).stdout, 'run.sh\n');
+  t.equal((await exec(join(mnt, 'link.sh'), [])).stdout, 'ran\n', 'through the link');
+  t.equal((await exec('ln', [join(mnt, 'private.txt'), join(mnt, 'hard.txt')])).code, 0);
+  t.equal((await exec('stat', ['-c', '%h', join(mnt, 'hard.txt')])).stdout, '2\n', 'two names, one file');
+  t.equal((await exec('sh', ['-c', 'echo more >> "$1" && cat "$2"', 'sh', join(mnt, 'hard.txt'), join(mnt, 'private.txt')])).stdout, 'x\nmore\n', 'one file under both names');
+
+  // A FIFO works and is never registered.
+  t.equal((await exec('mkfifo', [join(mnt, 'pipe')])).code, 0);
+  const fifo = await exec('sh', ['-c', 'echo through > "$1" & cat "$1"; wait', 'sh', join(mnt, 'pipe')]);
+  t.equal(fifo.stdout, 'through\n', 'the FIFO carries data');
+
+  // tar of a tree with symlinks, hard links and modes, and cp -a of it: the same shape as natively.
+  const src = join(h.dir, 'tree');
+  mkdirSync(join(src, 'bin'), { recursive: true });
+  writeFileSync(join(src, 'bin', 'tool'), '#!/bin/sh\necho tool\n', { mode: 0o750 });
+  writeFileSync(join(src, 'data.csv'), 'a,b\n1,2\n', { mode: 0o640 });
+  await exec('ln', [join(src, 'data.csv'), join(src, 'data-again.csv')]);
+  await exec('ln', ['-s', 'bin/tool', join(src, 'tool')]);
+  const archive = join(h.dir, 'tree.tar.gz');
+  t.equal((await exec('tar', ['czf', archive, '-C', src, '.'])).code, 0);
+  const native = join(h.dir, 'native');
+  mkdirSync(native);
+  t.equal((await exec('tar', ['xzf', archive, '-C', native])).code, 0);
+  const unpacked = join(mnt, 'unpacked');
+  mkdirSync(unpacked);
+  const x = await exec('tar', ['xzf', archive, '-C', unpacked]);
+  t.equal(x.code, 0, `tar xzf on the mount: ${x.stderr}`);
+  const copied = await exec('cp', ['-a', native, join(mnt, 'copied')]);
+  t.equal(copied.code, 0, `cp -a: ${copied.stderr}`);
+  // libfuse 2's high-level API gives each name its own kernel inode: the older name of a new hard
+  // link shows its new link count once the kernel's attribute cache (1 s here) lets go of it.
+  await sleep(1100);
+  t.equal(await shape(unpacked), await shape(native), 'tar x: types, modes and link counts as natively');
+  t.equal(await shape(join(mnt, 'copied')), await shape(native), 'cp -a: the same');
+  t.equal((await exec(join(mnt, 'unpacked', 'tool'), [])).stdout, 'tool\n', 'the unpacked tool runs through its link');
+
+  t.equal((await fairfs(h.home, ['unmount', mnt])).code, 0);
+  t.equal(await live.exited, 0);
+  const products = (await fairfsJson<{ name: string }[]>(h.home, ['ls', 'posix:*'])).map((p) => p.name).sort();
+  t.same(
+    products,
+    ['copied/bin/tool', 'copied/data', 'copied/data-again', 'hard', 'private', 'run', 'unpacked/bin/tool', 'unpacked/data', 'unpacked/data-again'],
+    'every name of a regular file is registered (both hard-linked names); links and the FIFO are not',
+  );
+  const [run] = await fairfsJson<{ run_id: string }[]>(h.home, ['runs']);
+  const log = await fairfs(h.home, ['show', run!.run_id, '--json']);
+  t.equal(log.code, 0);
+});
