@@ -10,7 +10,13 @@ command -v fusermount3 >/dev/null 2>&1 || command -v fusermount >/dev/null 2>&1 
 # bindfs is the C passthrough mount the benchmark compares against.
 command -v bindfs >/dev/null 2>&1 || missing+=(bindfs)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
+# The patched fuse-native binding is built here (node-gyp: make and a C++ linker; patch applies it).
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v patch >/dev/null 2>&1 || missing+=(patch)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# Real programs the tests run on mounts.
+command -v rsync >/dev/null 2>&1 || missing+=(rsync)
 
 if [ ${#missing[@]} -gt 0 ]; then
   # Not `fuse`: it conflicts with fuse3, and apt would silently swap one for the other.
@@ -35,6 +41,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
+bash scripts/patch-fuse-native.sh
 npx tsc -p tsconfig.json
 chmod +x dist/cli/main.js
 

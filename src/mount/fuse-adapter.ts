@@ -1,6 +1,26 @@
 import Fuse, { type Ops, type Stat } from 'fuse-native';
 import { Errno, errnoOf, MountRefusal } from '../errors.js';
+import type { TimeSpec } from '../session/stat.js';
 import { fusermountUnmount } from './fusermount.js';
+
+/** The binding patched by scripts/patch-fuse-native.sh (both utimens times, nanoseconds, callers). */
+export const patchedBinding = (Fuse as unknown as { FAIRFS_PATCH?: number }).FAIRFS_PATCH === 1;
+
+const UTIME_NOW = (1 << 30) - 1;
+const UTIME_OMIT = (1 << 30) - 2;
+
+/**
+ * A utimens time as the binding hands it: [seconds, nanoseconds] from the
+ * patched binding; milliseconds from the prebuilt one, which passes the access
+ * time for both, so there only the modification time is taken, as before.
+ */
+function timeSpec(t: number | [number, number]): TimeSpec {
+  if (typeof t === 'number') return { sec: Math.floor(t / 1000), nsec: (t % 1000) * 1e6 };
+  const [sec, nsec] = t;
+  if (nsec === UTIME_NOW) return 'now';
+  if (nsec === UTIME_OMIT) return 'omit';
+  return { sec, nsec };
+}
 
 /** What a filesystem must offer to be served over FUSE; SessionVfs is one. */
 export interface ServedFs {
@@ -15,7 +35,7 @@ export interface ServedFs {
   release(fh: number): void;
   truncate(path: string, size: number): void;
   ftruncate(fh: number, size: number): void;
-  utimens(path: string, mtime: Date): void;
+  utimens(path: string, atime: TimeSpec, mtime: TimeSpec): void;
   chmod(path: string, mode: number): void;
   unlink(path: string): void;
   rename(from: string, to: string): void;
@@ -132,7 +152,7 @@ function buildOps(fs: ServedFs, opts: FuseMountOptions): Ops {
     fsync: (_path, _datasync, _fd, cb) => noop(cb),
     truncate: (path, size, cb) => call('truncate', path, cb, () => fs.truncate(path, size)),
     ftruncate: (path, fd, size, cb) => call('ftruncate', path, cb, () => fs.ftruncate(fd, size)),
-    utimens: (path, _atime, mtime, cb) => call('utimens', path, cb, () => fs.utimens(path, new Date(mtime))),
+    utimens: (path, atime, mtime, cb) => call('utimens', path, cb, () => fs.utimens(path, timeSpec(atime), timeSpec(mtime))),
     chmod: (path, mode, cb) => call('chmod', path, cb, () => fs.chmod(path, mode)),
     chown: (_path, _uid, _gid, cb) => noop(cb),
     unlink: (path, cb) => call('unlink', path, cb, () => fs.unlink(path)),

@@ -14,6 +14,10 @@ declare module 'fuse-native' {
     ctime: Date;
     blksize?: number;
     blocks?: number;
+    /** Nanoseconds within the millisecond (read by fairfs's patch of the binding). */
+    atimeSubMs?: number;
+    mtimeSubMs?: number;
+    ctimeSubMs?: number;
   }
 
   export interface Ops {
@@ -33,7 +37,8 @@ declare module 'fuse-native' {
     fsync?(path: string, datasync: boolean, fd: number, cb: Cb): void;
     truncate?(path: string, size: number, cb: Cb): void;
     ftruncate?(path: string, fd: number, size: number, cb: Cb): void;
-    utimens?(path: string, atime: number, mtime: number, cb: Cb): void;
+    /** [seconds, nanoseconds] with fairfs's patch of the binding; milliseconds (atime twice) without. */
+    utimens?(path: string, atime: number | [number, number], mtime: number | [number, number], cb: Cb): void;
     chmod?(path: string, mode: number, cb: Cb): void;
     chown?(path: string, uid: number, gid: number, cb: Cb): void;
     unlink?(path: string, cb: Cb): void;

@@ -10,7 +10,21 @@ export interface FileStat {
   gid: number;
   blksize: number;
   blocks: number;
+  /** Nanoseconds within the millisecond of each time (the patched binding passes them on). */
+  atimeSubMs?: number;
+  mtimeSubMs?: number;
+  ctimeSubMs?: number;
 }
+
+/** Times a program set to the nanosecond (utimensat): kept beside the millisecond Dates. */
+export interface SetTimes {
+  atime?: Date;
+  atimeSubMs?: number;
+  mtimeSubMs?: number;
+}
+
+/** A time as utimens gives it: seconds and nanoseconds, now, or leave it. */
+export type TimeSpec = { sec: number; nsec: number } | 'now' | 'omit';
 
 export const S_IFDIR = 0o040000;
 export const S_IFREG = 0o100000;
@@ -19,6 +33,19 @@ export const S_IFLNK = 0o120000;
 const uid = process.getuid?.() ?? 0;
 const gid = process.getgid?.() ?? 0;
 
-export function makeStat(mode: number, size: number, mtime: Date, nlink = 1, ctime = mtime): FileStat {
-  return { mode, size, mtime, atime: mtime, ctime, nlink, uid, gid, blksize: 4096, blocks: Math.ceil(size / 512) };
+export function makeStat(mode: number, size: number, mtime: Date, nlink = 1, ctime = mtime, times: SetTimes = {}): FileStat {
+  return {
+    mode,
+    size,
+    mtime,
+    atime: times.atime ?? mtime,
+    ctime,
+    nlink,
+    uid,
+    gid,
+    blksize: 4096,
+    blocks: Math.ceil(size / 512),
+    atimeSubMs: times.atime ? (times.atimeSubMs ?? 0) : (times.mtimeSubMs ?? 0),
+    mtimeSubMs: times.mtimeSubMs ?? 0,
+  };
 }

@@ -5,7 +5,7 @@ import { matchWrite, type ResolvedRead, type ResolvedWrite, type WorkingConfig }
 import type { Catalog } from './catalog.js';
 import { closeOpenFile, readOpenFile } from './open-file.js';
 import type { AccessRecorder } from './recorder.js';
-import { makeStat, S_IFDIR, S_IFLNK, S_IFREG, type FileStat } from './stat.js';
+import { makeStat, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type SetTimes, type TimeSpec } from './stat.js';
 import { StreamHash } from './stream-hash.js';
 
 export type { FileStat };
@@ -30,7 +30,7 @@ export interface StatFs {
   namemax: number;
 }
 
-interface DirNode {
+interface DirNode extends SetTimes {
   kind: 'dir';
   children: Map<string, Node>;
   mtime: Date;
@@ -45,7 +45,7 @@ interface InputNode {
   read: ResolvedRead;
   mtime: Date;
 }
-export interface OutputNode {
+export interface OutputNode extends SetTimes {
   kind: 'output';
   staging: string;
   size: number;
@@ -59,14 +59,14 @@ export interface OutputNode {
   openHandles: number;
 }
 /** A symbolic link in the writable area: recorded, never a data product, never followed by fairfs. */
-interface SymlinkNode {
+interface SymlinkNode extends SetTimes {
   kind: 'symlink';
   target: string;
   mtime: Date;
   ctime: Date;
 }
 /** A FIFO or socket made by mknod/mkfifo/bind: the kernel serves it; never registered. */
-interface SpecialNode {
+interface SpecialNode extends SetTimes {
   kind: 'special';
   /** S_IFIFO or S_IFSOCK. */
   type: number;
@@ -170,17 +170,17 @@ export class SessionVfs {
     const node = this.lookup(path);
     switch (node.kind) {
       case 'dir':
-        return this.stat(S_IFDIR | (node.control ? 0o555 : node.mode), 4096, node.mtime, 2, node.ctime);
+        return this.stat(S_IFDIR | (node.control ? 0o555 : node.mode), 4096, node.mtime, 2, node.ctime, node);
       case 'input':
         return this.stat(S_IFREG | 0o444, node.read.size, node.mtime);
       case 'output':
-        return this.stat(S_IFREG | node.mode, node.size, node.mtime, node.nlink, node.ctime);
+        return this.stat(S_IFREG | node.mode, node.size, node.mtime, node.nlink, node.ctime, node);
       case 'virtual':
         return this.stat(S_IFREG | 0o444, this.render(node).length, this.started);
       case 'symlink':
-        return this.stat(S_IFLNK | 0o777, Buffer.byteLength(node.target), node.mtime, 1, node.ctime);
+        return this.stat(S_IFLNK | 0o777, Buffer.byteLength(node.target), node.mtime, 1, node.ctime, node);
       case 'special':
-        return this.stat(node.type | node.mode, 0, node.mtime, 1, node.ctime);
+        return this.stat(node.type | node.mode, 0, node.mtime, 1, node.ctime, node);
     }
   }
 
@@ -350,6 +350,7 @@ export class SessionVfs {
     node.hash.wrote(position, buffer.subarray(0, n));
     node.size = Math.max(node.size, position + n);
     node.mtime = node.ctime = new Date();
+    node.mtimeSubMs = 0;
     handle.bytesWritten += n;
     return n;
   }
@@ -391,12 +392,26 @@ export class SessionVfs {
     node.hash.truncated(size);
     node.size = fstatSync(handle.fd!).size;
     node.mtime = node.ctime = new Date();
+    node.mtimeSubMs = 0;
   }
 
-  utimens(path: string, mtime: Date): void {
+  /** Access and modification times, each to the nanosecond, `now` or left as they are (utimensat). */
+  utimens(path: string, atime: TimeSpec, mtime: TimeSpec): void {
     const node = this.writable(path, 'utimens');
-    node.mtime = mtime;
-    node.ctime = new Date();
+    const now = new Date();
+    const at = (t: Exclude<TimeSpec, 'omit'>): { date: Date; subMs: number } =>
+      t === 'now' ? { date: now, subMs: 0 } : { date: new Date(t.sec * 1000 + Math.floor(t.nsec / 1e6)), subMs: t.nsec % 1e6 };
+    if (atime !== 'omit') {
+      const a = at(atime);
+      node.atime = a.date;
+      node.atimeSubMs = a.subMs;
+    }
+    if (mtime !== 'omit') {
+      const m = at(mtime);
+      node.mtime = m.date;
+      node.mtimeSubMs = m.subMs;
+    }
+    node.ctime = now;
   }
 
   /** Modes are kept during the run (the exec bit works); finalise stores outputs read-only, as always. */
@@ -505,6 +520,7 @@ export class SessionVfs {
   /** A folder's entries changed: its mtime and ctime. */
   private touched(dir: DirNode, when: Date): void {
     dir.mtime = dir.ctime = when;
+    dir.mtimeSubMs = 0;
   }
 
   rename(from: string, to: string): void {
@@ -545,8 +561,8 @@ export class SessionVfs {
     return { kind: 'dir', children: new Map(), mtime: now, ctime: now, mode: 0o755, control };
   }
 
-  private stat(mode: number, size: number, mtime: Date, nlink = 1, ctime = mtime): FileStat {
-    return makeStat(mode, size, mtime, nlink, ctime);
+  private stat(mode: number, size: number, mtime: Date, nlink = 1, ctime = mtime, times: SetTimes = {}): FileStat {
+    return makeStat(mode, size, mtime, nlink, ctime, times);
   }
 
   private render(node: VirtualNode): Buffer {
@@ -610,6 +626,7 @@ export class SessionVfs {
     node.hash.truncated(size);
     node.size = size;
     node.mtime = node.ctime = new Date();
+    node.mtimeSubMs = 0;
   }
 
   /** Where a new output may appear: not in .fair/, and per the undeclared-writes policy. */

@@ -33,6 +33,12 @@ export default async function doctor(g: GlobalOptions): Promise<number> {
   try {
     await import('fuse-native');
     checks.push({ name: 'libfuse2', ok: true, detail: 'fuse-native loaded libfuse.so.2' });
+    const { patchedBinding } = await import('../../mount/fuse-adapter.js');
+    checks.push(
+      patchedBinding
+        ? { name: 'binding', ok: true, detail: "fuse-native patched: both file times with nanoseconds, each request's caller" }
+        : { name: 'binding', ok: false, detail: 'the prebuilt fuse-native: file times set by programs are lost', fix: 'bash scripts/patch-fuse-native.sh (needs g++, make, patch)' },
+    );
   } catch (err) {
     checks.push({ name: 'libfuse2', ok: false, detail: (err as Error).message, fix: 'apt-get install -y libfuse2 (not `fuse`, which conflicts with fuse3)' });
   }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Patch and rebuild fuse-native's binding (patches/fuse-native-2.2.6.patch): utimens gets both times
+# with nanoseconds (upstream passes the access time twice), stat times carry nanoseconds, and each
+# request's caller (pid, uid, gid, umask) is readable from JavaScript. Idempotent. If the build fails,
+# the patch is taken back out, so the package's JavaScript always matches the binary that loads,
+# and fairfs runs on the prebuilt binding (it says so in `fairfs doctor`).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+pkg=node_modules/fuse-native
+patchfile=patches/fuse-native-2.2.6.patch
+[ -d "$pkg" ] || { echo "setup: $pkg is missing; run npm ci first" >&2; exit 1; }
+if grep -q 'FAIRFS_PATCH' "$pkg/index.js" && [ -f "$pkg/build/Release/fuse.node" ]; then exit 0; fi
+
+# Node's headers come with the Node package (/usr/include/node); node-gyp must not try to download them.
+node_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+nodedir=""
+for d in "$node_prefix" /usr /usr/local; do
+  if [ -f "$d/include/node/node_api.h" ]; then nodedir="$d"; break; fi
+done
+npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
+gyp="$npm_dir/node_modules/node-gyp/bin/node-gyp.js"
+[ -f "$gyp" ] || gyp="$(dirname "$npm_dir")/npm/node_modules/node-gyp/bin/node-gyp.js"
+
+fail() {
+  echo "setup: warning: the patched fuse-native binding was not built ($1); fairfs uses the prebuilt one (no file times set by programs, no caller pids)" >&2
+  if grep -q 'FAIRFS_PATCH' "$pkg/index.js"; then patch -s -R -p1 -d "$pkg" < "$patchfile" || true; fi
+  rm -rf "$pkg/build"
+  exit 0
+}
+[ -n "$nodedir" ] || fail "no Node headers (include/node/node_api.h) next to $(command -v node)"
+[ -f "$gyp" ] || fail "no node-gyp in npm ($npm_dir)"
+if ! grep -q 'FAIRFS_PATCH' "$pkg/index.js"; then
+  patch -s -p1 -d "$pkg" < "$patchfile" || fail "the patch does not apply"
+fi
+log=$(mktemp)
+if ! (cd "$pkg" && node "$gyp" rebuild --nodedir="$nodedir" >"$log" 2>&1); then
+  tail -20 "$log" >&2
+  rm -f "$log"
+  fail "node-gyp rebuild failed"
+fi
+rm -f "$log"
+echo "setup: built the patched fuse-native binding" >&2
