@@ -111,3 +111,40 @@ export function sweepDeadTagged(dir: string, prefix: string): number {
   }
   return removed;
 }
+
+/** What a request's caller is, as /proc tells it. */
+export interface ProcessInfo extends ProcessId {
+  ppid: number | null;
+  /** The command line (argv joined by spaces), or the short name when it cannot be read. */
+  command: string;
+  /** `FAIRFS_RUN_ID` from its environment, when it has one. */
+  runId: string | null;
+}
+
+/** /proc facts of one process, null when it is gone. Reading another user's environment needs root (else runId is null). */
+export function processInfo(pid: number): ProcessInfo | null {
+  const fields = statFields(pid);
+  if (!fields) return null;
+  let command = '';
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    // gone, or not ours to read
+  }
+  if (!command) {
+    try {
+      command = `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`;
+    } catch {
+      command = '?';
+    }
+  }
+  let runId: string | null = null;
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    runId = /(?:^|\0)FAIRFS_RUN_ID=([0-9a-f]{40})(?:\0|$)/.exec(env)?.[1] ?? null;
+  } catch {
+    runId = null;
+  }
+  const start = Number(fields[19]);
+  return { pid, start: Number.isFinite(start) ? start : null, ppid: Number(fields[1]) || null, command: command.slice(0, 500), runId };
+}

@@ -1,5 +1,6 @@
 import Fuse, { type Ops, type Stat } from 'fuse-native';
 import { Errno, errnoOf, MountRefusal } from '../errors.js';
+import type { Caller } from '../session/callers.js';
 import type { TimeSpec } from '../session/stat.js';
 import { fusermountUnmount } from './fusermount.js';
 
@@ -45,6 +46,8 @@ export interface ServedFs {
   symlink?(target: string, path: string): void;
   link?(from: string, to: string): void;
   mknod?(path: string, mode: number): void;
+  /** Told once how to learn the caller of the request being served. */
+  callerFrom?(source: () => Caller | null): void;
 }
 
 export interface FuseMountOptions {
@@ -82,7 +85,7 @@ export class FuseMount {
 
   static mount(mountpoint: string, fs: ServedFs, opts: FuseMountOptions): Promise<FuseMount> {
     const cache = opts.cacheSeconds ?? 1;
-    const fuse = new FairfsFuse(mountpoint, buildOps(fs, opts), {
+    const fuse: FairfsFuse = new FairfsFuse(mountpoint, buildOps(fs, opts), {
       // fuse-native's default 15 s per-op timeout answers ETIMEDOUT to slow but healthy ops.
       timeout: false,
       fsname: opts.fsname,
@@ -92,6 +95,9 @@ export class FuseMount {
       entryTimeout: cache,
       maxRead: 131072,
     });
+    // The patched binding knows each request's caller while its handler runs.
+    const withContext = fuse as unknown as { context?: () => Caller | null };
+    if (patchedBinding && withContext.context) fs.callerFrom?.(() => withContext.context!.call(fuse));
     return new Promise((resolve, reject) => {
       fuse.mount((err) => (err ? reject(err) : resolve(new FuseMount(fuse, mountpoint))));
     });

@@ -276,4 +276,8 @@ export const migrations: readonly string[] = [
   DROP TABLE author;
   ALTER TABLE author_v4 RENAME TO author;
   `,
+  /* 5: who made each access: the caller's pid and command line */ `
+  ALTER TABLE access ADD COLUMN pid INTEGER;
+  ALTER TABLE access ADD COLUMN command TEXT;
+  `,
 ];

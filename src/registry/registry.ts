@@ -122,8 +122,12 @@ export interface AccessRow {
   component: string | null;
   bytes: number | null;
   hash: string | null;
-  outcome: 'ok' | 'refused' | 'error';
+  /** `outside`: a read by a process that is not part of the run (journalled, never linked). */
+  outcome: 'ok' | 'refused' | 'error' | 'outside';
   reason: string | null;
+  /** The process that made it (null: not known, e.g. the prebuilt binding). */
+  pid: number | null;
+  command: string | null;
 }
 
 export interface ObjectDetail {
@@ -517,12 +521,12 @@ export class Registry {
   insertAccesses(rows: readonly AccessRow[]): void {
     if (rows.length === 0) return;
     const insert = this.stmt(
-      `INSERT INTO access (run_id, time, op, path, data_product, component, bytes, hash, outcome, reason)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO access (run_id, time, op, path, data_product, component, bytes, hash, outcome, reason, pid, command)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.transaction(() => {
       for (const r of rows) {
-        insert.run(r.runId, r.time, r.op, r.path, r.dataProduct, r.component, r.bytes, r.hash, r.outcome, r.reason);
+        insert.run(r.runId, r.time, r.op, r.path, r.dataProduct, r.component, r.bytes, r.hash, r.outcome, r.reason, r.pid ?? null, r.command ?? null);
       }
     });
   }
@@ -547,7 +551,7 @@ export class Registry {
 
   accesses(runId: string): AccessRow[] {
     return this.stmt(
-      `SELECT run_id AS runId, time, op, path, data_product AS dataProduct, component, bytes, hash, outcome, reason
+      `SELECT run_id AS runId, time, op, path, data_product AS dataProduct, component, bytes, hash, outcome, reason, pid, command
          FROM access WHERE run_id = ? ORDER BY id`,
     ).all(runId) as AccessRow[];
   }

@@ -23,6 +23,8 @@ export interface RunDescription {
   inputs: Link[];
   outputs: Link[];
   refusals: { time: string; op: string; path: string; reason: string | null }[];
+  /** The processes that made the run's accesses (pid and command line), and those outside the run. */
+  processes: { pid: number; command: string; accesses: number; outside: boolean }[];
   /** Whether SHA-1(config bytes ‖ start time) is the run id; null when the bytes were not kept (older or API runs). */
   run_id_verified: boolean | null;
 }
@@ -69,9 +71,10 @@ export function describeRun(registry: Registry, runIdOrPrefix: string): RunDescr
     inputs: registry.runLinks(s.codeRunId, 'input').map(toLink),
     outputs: registry.runLinks(s.codeRunId, 'output').map(toLink),
     run_id_verified: verifyRunId(registry, s),
+    processes: processesOf(registry.accesses(s.runId)),
     refusals: registry
       .accesses(s.runId)
-      .filter((a) => a.outcome !== 'ok')
+      .filter((a) => a.outcome === 'refused' || a.outcome === 'error')
       .map((a) => ({ time: a.time, op: a.op, path: a.path, reason: a.reason })),
   };
 }
@@ -80,4 +83,17 @@ export function describeRun(registry: Registry, runIdOrPrefix: string): RunDescr
 function verifyRunId(registry: Registry, s: SessionRecord): boolean | null {
   const bytes = registry.configBytes(s.runId);
   return bytes === null ? null : runIdFor(bytes, new Date(s.startedAt)) === s.runId;
+}
+
+function processesOf(rows: ReturnType<Registry['accesses']>): RunDescription['processes'] {
+  const by = new Map<string, RunDescription['processes'][number]>();
+  for (const a of rows) {
+    if (a.pid === null) continue;
+    const key = `${a.pid} ${a.command}`;
+    const p = by.get(key) ?? { pid: a.pid, command: a.command ?? '?', accesses: 0, outside: false };
+    p.accesses++;
+    if (a.outcome === 'outside') p.outside = true;
+    by.set(key, p);
+  }
+  return [...by.values()];
 }

@@ -1,6 +1,6 @@
 import type { AccessRow, Registry } from '../registry/registry.js';
 
-export type AccessEvent = Omit<AccessRow, 'runId' | 'time' | 'dataProduct' | 'component' | 'bytes' | 'hash' | 'reason' | 'outcome'> &
+export type AccessEvent = Omit<AccessRow, 'runId' | 'time' | 'dataProduct' | 'component' | 'bytes' | 'hash' | 'reason' | 'outcome' | 'pid' | 'command'> &
   Partial<Pick<AccessRow, 'dataProduct' | 'component' | 'bytes' | 'hash' | 'reason' | 'outcome'>>;
 
 const FLUSH_EVERY_MS = 100;
@@ -17,6 +17,8 @@ export class AccessRecorder {
   /** The last timed flush found the write lock taken: wait for the retry timer. */
   private blocked = false;
   private readonly listeners: ((row: AccessRow) => void)[] = [];
+  /** Who makes the request being served (set by the session filesystem). */
+  caller: () => { pid: number; command: string } | null = () => null;
 
   constructor(
     private readonly registry: Registry,
@@ -35,7 +37,14 @@ export class AccessRecorder {
       hash: event.hash ?? null,
       outcome: event.outcome ?? 'ok',
       reason: event.reason ?? null,
+      pid: null,
+      command: null,
     };
+    const who = this.caller();
+    if (who) {
+      row.pid = who.pid;
+      row.command = who.command;
+    }
     this.queue.push(row);
     for (const listener of this.listeners) listener(row);
     this.flushSoon(this.queue.length >= FLUSH_AT_EVENTS && !this.blocked ? 0 : FLUSH_EVERY_MS);

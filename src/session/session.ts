@@ -126,6 +126,7 @@ export class Session {
     mkdirSync(stagingDir, { recursive: true });
     const recorder = new AccessRecorder(registry, runId);
     const vfs = new SessionVfs({
+      runId,
       working,
       stagingDir,
       recorder,

@@ -6,6 +6,7 @@ import type { Catalog } from './catalog.js';
 import { closeOpenFile, readOpenFile } from './open-file.js';
 import type { AccessRecorder } from './recorder.js';
 import { makeStat, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type SetTimes, type TimeSpec } from './stat.js';
+import { Callers, type Caller } from './callers.js';
 import { StreamHash } from './stream-hash.js';
 
 export type { FileStat };
@@ -91,6 +92,8 @@ interface Handle {
   bytesWritten: number;
   /** What a `.fair/catalog/` read logs at close. */
   catalog?: { dataProduct: number; component: string };
+  /** Opened by a process that is not part of the run: its reads are journalled as outside. */
+  outside?: string;
 }
 
 const CATALOG = '/.fair/catalog';
@@ -115,6 +118,8 @@ export interface SessionVfsOptions {
   control: Record<string, () => string>;
   /** The whole local registry, browsable (and logged as inputs) under `.fair/catalog/`. */
   catalog?: Catalog;
+  /** The run's id: processes carrying it in FAIRFS_RUN_ID belong to the run. */
+  runId: string;
 }
 
 export class SessionVfs {
@@ -128,6 +133,9 @@ export class SessionVfs {
   private readonly stagingDir: string;
   private readonly recorder: AccessRecorder;
   private readonly catalog: Catalog | null;
+  private readonly callers: Callers;
+  /** Who makes the request being served (the backend's answer; null: it cannot say). */
+  private callerSource: () => Caller | null = () => null;
   private readonly loggedCatalog = new Set<string>();
 
   constructor(opts: SessionVfsOptions) {
@@ -135,6 +143,11 @@ export class SessionVfs {
     this.working = opts.working;
     this.stagingDir = opts.stagingDir;
     this.recorder = opts.recorder;
+    this.callers = new Callers(opts.runId);
+    this.recorder.caller = () => {
+      const pid = this.callerSource()?.pid ?? 0;
+      return pid > 0 ? { pid, command: this.callers.info(pid)?.command ?? '?' } : null;
+    };
     this.root = this.dir(false);
     for (const read of this.working.reads) {
       const { parent, name } = this.ensureParents(read.path);
@@ -153,6 +166,31 @@ export class SessionVfs {
       fair.children.set(name, { kind: 'virtual', render: () => Buffer.from(render()), snapshot: null });
     }
     if (this.catalog) fair.children.set('catalog', this.dir(true));
+  }
+
+  // ---- who asks ---------------------------------------------------------------
+
+  /** The backend tells who makes the request being served; asked only when an access is journalled or checked. */
+  callerFrom(source: () => Caller | null): void {
+    this.callerSource = source;
+  }
+
+  /** From now on only `pid`'s process tree and processes with this run's FAIRFS_RUN_ID are the run's (`fairfs run`). */
+  follow(pid: number): void {
+    this.callers.follow(pid);
+  }
+
+  /** Why the current caller is not part of the run, or null when it is. */
+  private outsider(): string | null {
+    const pid = this.callerSource()?.pid ?? 0;
+    if (this.callers.belongs(pid)) return null;
+    return `pid ${pid} (${this.callers.info(pid)?.command ?? '?'}) is not part of the run`;
+  }
+
+  /** A change by a process outside the run is refused: only the run makes its outputs. */
+  private mustBelong(op: string, path: string): void {
+    const why = this.outsider();
+    if (why) this.refuse(op, path, 'EACCES', `${why}; only the run's processes may change its files`);
   }
 
   /** The catalog-relative path when `path` lies under `.fair/catalog`, else null. */
@@ -265,6 +303,12 @@ export class SessionVfs {
         }
         // A component read is served from its rendered bytes; a whole object from the store file.
         const fd = read.content ? null : openSync(read.storedFile, 'r');
+        const outside = this.outsider();
+        if (outside) {
+          // Served, journalled with who read it, and never linked to the run.
+          this.recorder.record({ op: 'open', path, dataProduct: product, component: read.component, outcome: 'outside', reason: outside });
+          return this.addHandle({ node, path, fd, data: read.content ?? null, writable: false, outside });
+        }
         const key = `${product}#${read.component}`;
         const first = !this.loggedInputs.has(key);
         this.loggedInputs.add(key);
@@ -278,6 +322,7 @@ export class SessionVfs {
         return this.addHandle({ node, path, fd, data: read.content ?? null, writable: false });
       }
       case 'output': {
+        if (writing) this.mustBelong('open', path);
         if (flags & O_TRUNC) this.truncateOutput(node, 0);
         const fd = openSync(node.staging, 'r+');
         node.openHandles++;
@@ -298,6 +343,11 @@ export class SessionVfs {
   private openCatalog(path: string, sub: string, writing: boolean): number {
     if (writing) this.refuse('open', path, 'EACCES', 'the catalog is read-only');
     const opened = this.catalog!.open(sub);
+    const outside = this.outsider();
+    if (outside) {
+      this.recorder.record({ op: 'open', path, dataProduct: opened.product.id, component: opened.component, outcome: 'outside', reason: outside });
+      return this.addHandle({ node: null, path, fd: opened.fd, data: opened.data, writable: false, outside });
+    }
     const key = `${opened.product.id}#${opened.component}`;
     const first = !this.loggedCatalog.has(key);
     this.loggedCatalog.add(key);
@@ -321,6 +371,7 @@ export class SessionVfs {
   }
 
   private newOutput(path: string, mode: number, op: string): OutputNode {
+    this.mustBelong(op, path);
     const { parent, name } = this.parentOf(path);
     if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
     this.checkWritable(parent, path, op);
@@ -361,7 +412,9 @@ export class SessionVfs {
     this.handles.delete(fh);
     closeOpenFile(handle);
     const node = handle.node;
-    if (handle.catalog && handle.bytesRead > 0) {
+    if (handle.outside) {
+      if (handle.bytesRead > 0) this.recorder.record({ op: 'read', path: handle.path, bytes: handle.bytesRead, outcome: 'outside', reason: handle.outside });
+    } else if (handle.catalog && handle.bytesRead > 0) {
       this.recorder.record({ op: 'read', path: handle.path, ...handle.catalog, bytes: handle.bytesRead });
     } else if (node?.kind === 'input' && handle.bytesRead > 0) {
       this.recorder.record({
@@ -379,6 +432,7 @@ export class SessionVfs {
   }
 
   truncate(path: string, size: number): void {
+    this.mustBelong('truncate', path);
     const node = this.lookup(path);
     if (node.kind !== 'output') this.refuseChange('truncate', path, node);
     this.truncateOutput(node as OutputNode, size);
@@ -397,6 +451,7 @@ export class SessionVfs {
 
   /** Access and modification times, each to the nanosecond, `now` or left as they are (utimensat). */
   utimens(path: string, atime: TimeSpec, mtime: TimeSpec): void {
+    this.mustBelong('utimens', path);
     const node = this.writable(path, 'utimens');
     const now = new Date();
     const at = (t: Exclude<TimeSpec, 'omit'>): { date: Date; subMs: number } =>
@@ -416,6 +471,7 @@ export class SessionVfs {
 
   /** Modes are kept during the run (the exec bit works); finalise stores outputs read-only, as always. */
   chmod(path: string, mode: number): void {
+    this.mustBelong('chmod', path);
     const node = this.writable(path, 'chmod');
     if (node.kind === 'symlink') throw new MountRefusal('EOPNOTSUPP', `${path} is a symbolic link`);
     node.mode = mode & PERMISSIONS;
@@ -431,6 +487,7 @@ export class SessionVfs {
 
   /** A symbolic link: recorded with its target, never a data product. */
   symlink(target: string, path: string): void {
+    this.mustBelong('symlink', path);
     if (Buffer.byteLength(target) > SYMLINK_MAX) this.refuse('symlink', path, 'ENAMETOOLONG', `a link target of ${Buffer.byteLength(target)} bytes`);
     const { parent, name } = this.parentOf(path);
     if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
@@ -443,6 +500,7 @@ export class SessionVfs {
 
   /** A hard link to an output: one node and one staged file; every name left at finalise is registered. */
   link(from: string, to: string): void {
+    this.mustBelong('link', to);
     const node = this.lookup(from);
     if (node.kind === 'dir') throw new MountRefusal('EPERM', `${from} is a directory`);
     if (node.kind !== 'output') this.refuse('link', to, 'EPERM', node.kind === 'input' ? `input ${label(node.read)} is read-only: link to a copy` : `${from} cannot be linked`);
@@ -459,6 +517,7 @@ export class SessionVfs {
 
   /** mknod: a regular file becomes an output; FIFOs and sockets work and are never registered; devices are refused. */
   mknod(path: string, mode: number): void {
+    this.mustBelong('mknod', path);
     const type = mode & S_IFMT;
     if (type === S_IFREG || type === 0) {
       this.newOutput(path, mode, 'mknod');
@@ -477,6 +536,7 @@ export class SessionVfs {
   // ---- namespace changes -----------------------------------------------------
 
   mkdir(path: string, mode = 0o755): void {
+    this.mustBelong('mkdir', path);
     const { parent, name } = this.parentOf(path);
     if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
     if (parent.control) this.refuse('mkdir', path, 'EACCES', '.fair/ is read-only');
@@ -487,6 +547,7 @@ export class SessionVfs {
   }
 
   rmdir(path: string): void {
+    this.mustBelong('rmdir', path);
     const { parent, name } = this.parentOf(path);
     const node = parent.children.get(name);
     if (!node) throw new MountRefusal('ENOENT', `${path} does not exist`);
@@ -498,6 +559,7 @@ export class SessionVfs {
   }
 
   unlink(path: string): void {
+    this.mustBelong('unlink', path);
     const { parent, name } = this.parentOf(path);
     const node = parent.children.get(name);
     if (!node) throw new MountRefusal('ENOENT', `${path} does not exist`);
@@ -524,6 +586,7 @@ export class SessionVfs {
   }
 
   rename(from: string, to: string): void {
+    this.mustBelong('rename', from);
     const src = this.parentOf(from);
     const node = src.parent.children.get(src.name);
     if (!node) throw new MountRefusal('ENOENT', `${from} does not exist`);

@@ -79,6 +79,8 @@ export default async function run(g: GlobalOptions, config: string, argv: string
     detached: ownGroup,
     env: { ...process.env, ...scriptEnv, FAIRFS_MOUNT: mountpoint, FAIRFS_RUN_ID: session.runId },
   });
+  // Only the command's process tree (and processes given this run's FAIRFS_RUN_ID) make the run's inputs and outputs.
+  if (child.pid) session.vfs.follow(child.pid);
   const signalCommand = (signal: NodeJS.Signals): void => signalTree(child.pid, ownGroup, signal);
   let interrupted: NodeJS.Signals | null = null;
   let killTimer: NodeJS.Timeout | undefined;

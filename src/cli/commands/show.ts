@@ -29,6 +29,10 @@ export default async function show(g: GlobalOptions, runId: string, o: { json?: 
   lines.push('outputs');
   for (const i of run.outputs) lines.push(`  ${i.product}  ${i.component}  sha1 ${i.hash}`);
   if (run.outputs.length === 0) lines.push('  none');
+  if (run.processes.length) {
+    lines.push('processes');
+    for (const p of run.processes) lines.push(`  ${p.pid}  ${p.command}  (${p.accesses} access${p.accesses === 1 ? '' : 'es'}${p.outside ? ', outside the run' : ''})`);
+  }
   if (run.refusals.length) {
     lines.push('refusals');
     for (const r of run.refusals) lines.push(`  ${r.op} ${r.path}: ${r.reason}`);
