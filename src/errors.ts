@@ -31,6 +31,7 @@ export const Errno = {
   ENOTDIR: 20,
   EISDIR: 21,
   EINVAL: 22,
+  EFBIG: 27,
   ENOSPC: 28,
   EROFS: 30,
   ENAMETOOLONG: 36,

@@ -46,6 +46,7 @@ export interface ServedFs {
   symlink?(target: string, path: string): void;
   link?(from: string, to: string): void;
   mknod?(path: string, mode: number): void;
+  chown?(path: string, uid: number, gid: number): void;
   /** Told once how to learn the caller of the request being served. */
   callerFrom?(source: () => Caller | null): void;
 }
@@ -160,7 +161,7 @@ function buildOps(fs: ServedFs, opts: FuseMountOptions): Ops {
     ftruncate: (path, fd, size, cb) => call('ftruncate', path, cb, () => fs.ftruncate(fd, size)),
     utimens: (path, atime, mtime, cb) => call('utimens', path, cb, () => fs.utimens(path, timeSpec(atime), timeSpec(mtime))),
     chmod: (path, mode, cb) => call('chmod', path, cb, () => fs.chmod(path, mode)),
-    chown: (_path, _uid, _gid, cb) => noop(cb),
+    chown: (path, uid, gid, cb) => (fs.chown ? call('chown', path, cb, () => fs.chown!(path, uid, gid)) : noop(cb)),
     unlink: (path, cb) => call('unlink', path, cb, () => fs.unlink(path)),
     rename: (from, to, cb) => call('rename', from, cb, () => fs.rename(from, to)),
     mkdir: (path, mode, cb) => call('mkdir', path, cb, () => fs.mkdir(path, mode)),

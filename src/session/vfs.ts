@@ -33,6 +33,9 @@ export interface StatFs {
 
 interface DirNode extends SetTimes {
   kind: 'dir';
+  /** Owner and group: the creator's, or chown's (root only). */
+  uid?: number;
+  gid?: number;
   children: Map<string, Node>;
   mtime: Date;
   ctime: Date;
@@ -48,6 +51,9 @@ interface InputNode {
 }
 export interface OutputNode extends SetTimes {
   kind: 'output';
+  /** Owner and group: the creator's, or chown's (root only). */
+  uid?: number;
+  gid?: number;
   staging: string;
   size: number;
   mtime: Date;
@@ -62,6 +68,9 @@ export interface OutputNode extends SetTimes {
 /** A symbolic link in the writable area: recorded, never a data product, never followed by fairfs. */
 interface SymlinkNode extends SetTimes {
   kind: 'symlink';
+  /** Owner and group: the creator's, or chown's (root only). */
+  uid?: number;
+  gid?: number;
   target: string;
   mtime: Date;
   ctime: Date;
@@ -69,6 +78,9 @@ interface SymlinkNode extends SetTimes {
 /** A FIFO or socket made by mknod/mkfifo/bind: the kernel serves it; never registered. */
 interface SpecialNode extends SetTimes {
   kind: 'special';
+  /** Owner and group: the creator's, or chown's (root only). */
+  uid?: number;
+  gid?: number;
   /** S_IFIFO or S_IFSOCK. */
   type: number;
   mode: number;
@@ -185,6 +197,30 @@ export class SessionVfs {
     const pid = this.callerSource()?.pid ?? 0;
     if (this.callers.belongs(pid)) return null;
     return `pid ${pid} (${this.callers.info(pid)?.command ?? '?'}) is not part of the run`;
+  }
+
+  /** A new node's owner: its creator, as on a local filesystem (unknown callers leave the daemon's). */
+  private owner(): { uid?: number; gid?: number } {
+    const c = this.callerSource();
+    return c ? { uid: c.uid, gid: c.gid } : {};
+  }
+
+  /**
+   * chown as on a local filesystem: root may give any owner and group; anyone
+   * else may only keep the owner (and set a group, which this filesystem
+   * cannot check membership of, so it is refused too).
+   */
+  chown(path: string, uid: number, gid: number): void {
+    this.mustBelong('chown', path);
+    const node = this.writable(path, 'chown');
+    const caller = this.callerSource();
+    const keep = (v: number): boolean => v === 0xffffffff || v === -1;
+    if (caller && caller.uid !== 0 && (!keep(uid) || !keep(gid))) {
+      this.refuse('chown', path, 'EPERM', 'only root may change the owner or group of a file');
+    }
+    if (!keep(uid)) node.uid = uid;
+    if (!keep(gid)) node.gid = gid;
+    node.ctime = new Date();
   }
 
   /** A change by a process outside the run is refused: only the run makes its outputs. */
@@ -378,7 +414,7 @@ export class SessionVfs {
     const staging = join(this.stagingDir, String(this.nextStaging++));
     closeSync(openSync(staging, 'w', 0o600));
     const now = new Date();
-    const node: OutputNode = { kind: 'output', staging, size: 0, mtime: now, ctime: now, mode: mode & PERMISSIONS, nlink: 1, hash: new StreamHash(), openHandles: 0 };
+    const node: OutputNode = { kind: 'output', staging, size: 0, mtime: now, ctime: now, mode: mode & PERMISSIONS, nlink: 1, hash: new StreamHash(), openHandles: 0, ...this.owner() };
     parent.children.set(name, node);
     this.touched(parent, now);
     this.recorder.record({ op: 'create', path, reason: this.slotLabel(path) });
@@ -493,7 +529,7 @@ export class SessionVfs {
     if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
     if (parent.control) this.refuse('symlink', path, 'EACCES', '.fair/ is read-only');
     const now = new Date();
-    parent.children.set(name, { kind: 'symlink', target, mtime: now, ctime: now });
+    parent.children.set(name, { kind: 'symlink', target, mtime: now, ctime: now, ...this.owner() });
     this.touched(parent, now);
     this.recorder.record({ op: 'symlink', path, reason: `-> ${target}` });
   }
@@ -528,7 +564,7 @@ export class SessionVfs {
     if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
     if (parent.control) this.refuse('mknod', path, 'EACCES', '.fair/ is read-only');
     const now = new Date();
-    parent.children.set(name, { kind: 'special', type, mode: mode & PERMISSIONS, mtime: now, ctime: now });
+    parent.children.set(name, { kind: 'special', type, mode: mode & PERMISSIONS, mtime: now, ctime: now, ...this.owner() });
     this.touched(parent, now);
     this.recorder.record({ op: 'mknod', path, reason: type === S_IFIFO ? 'fifo' : 'socket' });
   }
@@ -540,7 +576,7 @@ export class SessionVfs {
     const { parent, name } = this.parentOf(path);
     if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
     if (parent.control) this.refuse('mkdir', path, 'EACCES', '.fair/ is read-only');
-    const dir = this.dir(false);
+    const dir = { ...this.dir(false), ...this.owner() };
     dir.mode = mode & PERMISSIONS;
     parent.children.set(name, dir);
     this.touched(parent, dir.mtime);
@@ -624,8 +660,11 @@ export class SessionVfs {
     return { kind: 'dir', children: new Map(), mtime: now, ctime: now, mode: 0o755, control };
   }
 
-  private stat(mode: number, size: number, mtime: Date, nlink = 1, ctime = mtime, times: SetTimes = {}): FileStat {
-    return makeStat(mode, size, mtime, nlink, ctime, times);
+  private stat(mode: number, size: number, mtime: Date, nlink = 1, ctime = mtime, node: SetTimes & { uid?: number; gid?: number } = {}): FileStat {
+    const stat = makeStat(mode, size, mtime, nlink, ctime, node);
+    if (node.uid !== undefined) stat.uid = node.uid;
+    if (node.gid !== undefined) stat.gid = node.gid;
+    return stat;
   }
 
   private render(node: VirtualNode): Buffer {

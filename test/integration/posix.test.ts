@@ -43,6 +43,13 @@ t.test('modes, links, FIFOs and tar/cp -a on a session match a native folder', a
   t.equal((await exec('stat', ['-c', '%h', join(mnt, 'hard.txt')])).stdout, '2\n', 'two names, one file');
   t.equal((await exec('sh', ['-c', 'echo more >> "$1" && cat "$2"', 'sh', join(mnt, 'hard.txt'), join(mnt, 'private.txt')])).stdout, 'x\nmore\n', 'one file under both names');
 
+  // chown as on a local filesystem for root; a size past what a file can hold is EFBIG.
+  t.equal((await exec('chown', ['1234:5678', join(mnt, 'hard.txt')])).code, 0, 'root may chown');
+  t.equal((await exec('stat', ['-c', '%u %g', join(mnt, 'hard.txt')])).stdout, '1234 5678\n', 'owner and group kept');
+  const big = await exec('truncate', ['-s', '999999999999999', join(mnt, 'private.txt')]);
+  t.match(big.stderr, /File too large/, 'EFBIG, not EIO');
+  t.equal((await exec('stat', ['-c', '%s', join(mnt, 'private.txt')])).stdout, '7\n', 'and the file is unchanged');
+
   // A FIFO works and is never registered.
   t.equal((await exec('mkfifo', [join(mnt, 'pipe')])).code, 0);
   const fifo = await exec('sh', ['-c', 'echo through > "$1" & cat "$1"; wait', 'sh', join(mnt, 'pipe')]);
