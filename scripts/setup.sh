@@ -54,3 +54,19 @@ if [ -f ../shared/fair-registry/setup.sh ]; then
     bash ../shared/fair-registry/setup.sh "$fr" >/dev/null 2>&1 || echo "setup: warning: the FAIR data-registry set-up failed; its tests will say why" >&2
   fi
 fi
+
+# pjdfstest (the POSIX conformance suite) for its test, when the shared sources are there: built once per user.
+pjd_tar=../shared/third_party/pjdfstest-85a8aea.tar.gz
+if [ -f "$pjd_tar" ]; then
+  pjd="${XDG_CACHE_HOME:-$HOME/.cache}/fairfs/pjdfstest-85a8aea"
+  if [ ! -x "$pjd/pjdfstest" ]; then
+    if ! command -v autoreconf >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends autoconf automake >/dev/null 2>&1 || true
+    fi
+    echo "setup: building pjdfstest in $pjd" >&2
+    rm -rf "$pjd" && mkdir -p "$pjd"
+    if ! (tar xzf "$pjd_tar" -C "$pjd" --strip-components=1 && cd "$pjd" && autoreconf -ifs && ./configure && make pjdfstest) >/dev/null 2>&1; then
+      echo "setup: warning: pjdfstest did not build; its test will say why" >&2
+    fi
+  fi
+fi

@@ -45,7 +45,7 @@ export interface ServedFs {
   readlink?(path: string): string;
   symlink?(target: string, path: string): void;
   link?(from: string, to: string): void;
-  mknod?(path: string, mode: number): void;
+  mknod?(path: string, mode: number, rdev: number): void;
   chown?(path: string, uid: number, gid: number): void;
   /** Told once how to learn the caller of the request being served. */
   callerFrom?(source: () => Caller | null): void;
@@ -170,6 +170,6 @@ function buildOps(fs: ServedFs, opts: FuseMountOptions): Ops {
     // fuse-native hands symlink and link (source, destination) as libfuse does: the target first, the new name second.
     ...(fs.symlink ? { symlink: (target: string, path: string, cb: (err: number) => void) => call('symlink', path, cb, () => fs.symlink!(target, path)) } : {}),
     ...(fs.link ? { link: (from: string, to: string, cb: (err: number) => void) => call('link', to, cb, () => fs.link!(from, to)) } : {}),
-    ...(fs.mknod ? { mknod: (path: string, mode: number, _dev: number, cb: (err: number) => void) => call('mknod', path, cb, () => fs.mknod!(path, mode)) } : {}),
+    ...(fs.mknod ? { mknod: (path: string, mode: number, dev: number, cb: (err: number) => void) => call('mknod', path, cb, () => fs.mknod!(path, mode, dev)) } : {}),
   };
 }

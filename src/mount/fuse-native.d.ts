@@ -14,6 +14,7 @@ declare module 'fuse-native' {
     ctime: Date;
     blksize?: number;
     blocks?: number;
+    rdev?: number;
     /** Nanoseconds within the millisecond (read by fairfs's patch of the binding). */
     atimeSubMs?: number;
     mtimeSubMs?: number;

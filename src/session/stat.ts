@@ -10,6 +10,8 @@ export interface FileStat {
   gid: number;
   blksize: number;
   blocks: number;
+  /** The device number of a device node. */
+  rdev?: number;
   /** Nanoseconds within the millisecond of each time (the patched binding passes them on). */
   atimeSubMs?: number;
   mtimeSubMs?: number;

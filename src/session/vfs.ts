@@ -75,9 +75,11 @@ interface SymlinkNode extends SetTimes {
   mtime: Date;
   ctime: Date;
 }
-/** A FIFO or socket made by mknod/mkfifo/bind: the kernel serves it; never registered. */
+/** A FIFO, socket or device node made by mknod/mkfifo/bind: the kernel serves it; never registered. */
 interface SpecialNode extends SetTimes {
   kind: 'special';
+  /** The device number of a character or block device. */
+  rdev: number;
   /** Owner and group: the creator's, or chown's (root only). */
   uid?: number;
   gid?: number;
@@ -116,6 +118,9 @@ const SYMLINK_MAX = 4095;
 const S_IFMT = 0o170000;
 const S_IFIFO = 0o010000;
 const S_IFSOCK = 0o140000;
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const SPECIAL_TYPES: Record<number, string> = { [S_IFIFO]: 'fifo', [S_IFSOCK]: 'socket', [S_IFCHR]: 'character device', [S_IFBLK]: 'block device' };
 const PERMISSIONS = 0o7777;
 const O_ACCMODE = 0o3;
 const O_RDONLY = 0o0;
@@ -253,8 +258,10 @@ export class SessionVfs {
         return this.stat(S_IFREG | 0o444, this.render(node).length, this.started);
       case 'symlink':
         return this.stat(S_IFLNK | 0o777, Buffer.byteLength(node.target), node.mtime, 1, node.ctime, node);
-      case 'special':
-        return this.stat(node.type | node.mode, 0, node.mtime, 1, node.ctime, node);
+      case 'special': {
+        const stat = this.stat(node.type | node.mode, 0, node.mtime, 1, node.ctime, node);
+        return node.rdev ? { ...stat, rdev: node.rdev } : stat;
+      }
     }
   }
 
@@ -551,22 +558,23 @@ export class SessionVfs {
     this.recorder.record({ op: 'link', path: to, reason: `to ${from}; ${this.slotLabel(to)}` });
   }
 
-  /** mknod: a regular file becomes an output; FIFOs and sockets work and are never registered; devices are refused. */
-  mknod(path: string, mode: number): void {
+  /** mknod: a regular file becomes an output; FIFOs, sockets and device nodes work (as on ext4) and are never registered. */
+  mknod(path: string, mode: number, rdev = 0): void {
     this.mustBelong('mknod', path);
     const type = mode & S_IFMT;
     if (type === S_IFREG || type === 0) {
       this.newOutput(path, mode, 'mknod');
       return;
     }
-    if (type !== S_IFIFO && type !== S_IFSOCK) this.refuse('mknod', path, 'EPERM', 'device files cannot be made in a session');
+    if (!SPECIAL_TYPES[type]) this.refuse('mknod', path, 'EINVAL', `mode ${mode.toString(8)} is no file type`);
     const { parent, name } = this.parentOf(path);
     if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
     if (parent.control) this.refuse('mknod', path, 'EACCES', '.fair/ is read-only');
     const now = new Date();
-    parent.children.set(name, { kind: 'special', type, mode: mode & PERMISSIONS, mtime: now, ctime: now, ...this.owner() });
+    const device = type === S_IFCHR || type === S_IFBLK;
+    parent.children.set(name, { kind: 'special', type, rdev: device ? rdev : 0, mode: mode & PERMISSIONS, mtime: now, ctime: now, ...this.owner() });
     this.touched(parent, now);
-    this.recorder.record({ op: 'mknod', path, reason: type === S_IFIFO ? 'fifo' : 'socket' });
+    this.recorder.record({ op: 'mknod', path, reason: SPECIAL_TYPES[type]! });
   }
 
   // ---- namespace changes -----------------------------------------------------
