@@ -24,12 +24,29 @@ export function fusermountUnmount(mountpoint: string, lazy: boolean): Promise<vo
   const tool = findFusermount();
   if (!tool) return Promise.reject(new Error('neither fusermount3 nor fusermount is installed'));
   return new Promise((resolve, reject) => {
+    let settled = false;
+    // Seen once in a full test run: fusermount exited (a zombie) but its exit never reached the event
+    // loop, and the unmount waited forever. Once the mount is gone from mountinfo, it is done.
+    const watch = setInterval(() => {
+      if (!settled && !isMounted(mountpoint)) {
+        settled = true;
+        clearInterval(watch);
+        resolve();
+      }
+    }, UNMOUNT_WATCH_MS);
+    watch.unref();
     execFile(tool, [lazy ? '-uz' : '-u', mountpoint], (err, _stdout, stderr) => {
+      clearInterval(watch);
+      if (settled) return;
+      settled = true;
       if (err) reject(new Error(stderr.trim() || err.message));
       else resolve();
     });
   });
 }
+
+/** How often an unmount in progress looks at mountinfo, in case fusermount's exit is never reported. */
+const UNMOUNT_WATCH_MS = 2000;
 
 export interface MountEntry {
   mountpoint: string;
