@@ -1,4 +1,4 @@
-import { processInfo, type ProcessInfo } from '../processes.js';
+import { processInfo, processStartTime, type ProcessInfo } from '../processes.js';
 
 /** Who made a FUSE request, as the patched binding reports it. */
 export interface Caller {
@@ -41,9 +41,10 @@ export class Callers {
   info(pid: number): ProcessInfo | null {
     if (pid <= 0) return null;
     const cached = this.known.get(pid);
+    // One small read tells a known process from a new one with its pid; the rest is read once.
+    if (cached && cached.info.start !== null && processStartTime(pid) === cached.info.start) return cached.info;
     const fresh = processInfo(pid);
     if (!fresh) return cached?.info ?? null;
-    if (cached && cached.info.start === fresh.start) return cached.info;
     this.known.set(pid, { info: fresh, member: null });
     return fresh;
   }
