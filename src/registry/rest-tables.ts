@@ -169,11 +169,6 @@ export class RestTables {
     return (this.stmt(`SELECT ${far} AS id FROM ${column(reverse.table)} WHERE ${column(reverse.self)} = ? ORDER BY ${far}`).all(id) as { id: number }[]).map((r) => r.id);
   }
 
-  /** Ids of rows in `table` whose `columnName` equals `value` (reverse relations). */
-  idsWhere(table: string, columnName: string, value: unknown): number[] {
-    return (this.stmt(`SELECT id FROM ${column(table)} WHERE ${column(columnName)} = ? ORDER BY id`).all(value) as { id: number }[]).map((r) => r.id);
-  }
-
   private setRelations(resource: Resource, id: number, values: Record<string, unknown>): void {
     for (const f of resource.fields) {
       if (f.kind !== 'm2m' || values[f.name] === undefined) continue;

@@ -73,12 +73,8 @@ function encodeCursor(position: unknown, offset: number): string {
 }
 
 function decodeCursor(raw: string): { p: string; o: number } {
-  let q: URLSearchParams;
-  try {
-    q = new URLSearchParams(Buffer.from(raw, 'base64').toString('utf8'));
-  } catch {
-    throw detail(404, 'Invalid cursor');
-  }
+  // Neither step throws: a cursor that is not one simply has no `p`.
+  const q = new URLSearchParams(Buffer.from(raw, 'base64').toString('utf8'));
   const p = q.get('p');
   const o = Number(q.get('o') ?? 0);
   if (p === null || !Number.isSafeInteger(o) || o < 0) throw detail(404, 'Invalid cursor');

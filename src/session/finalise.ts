@@ -117,14 +117,15 @@ async function finalise(session: Session, outcome: RunOutcome, progress: Progres
   }
 
   const { stored } = progress;
+  const byPath = new Map(hashed.map((h) => [h.path, h]));
   // Hard links: one staged file under several names; it is moved into the store at its last name, copied before.
   const usesLeft = new Map<string, number>();
   for (const planned of plan.outputs) {
-    const staging = hashed.find((h) => h.path === planned.path)!.node.staging;
+    const staging = byPath.get(planned.path)!.node.staging;
     usesLeft.set(staging, (usesLeft.get(staging) ?? 0) + 1);
   }
   for (const planned of plan.outputs) {
-    const f = hashed.find((h) => h.path === planned.path)!;
+    const f = byPath.get(planned.path)!;
     const parsed = await componentsOf(f.node.staging, planned.extension);
     const left = usesLeft.get(f.node.staging)! - 1;
     usesLeft.set(f.node.staging, left);

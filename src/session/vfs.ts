@@ -415,9 +415,7 @@ export class SessionVfs {
 
   private newOutput(path: string, mode: number, op: string): OutputNode {
     this.mustBelong(op, path);
-    const { parent, name } = this.parentOf(path);
-    if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
-    this.checkWritable(parent, path, op);
+    const { parent, name } = this.freeName(path, op, true);
     const staging = join(this.stagingDir, String(this.nextStaging++));
     closeSync(openSync(staging, 'w', 0o600));
     const now = new Date();
@@ -532,9 +530,7 @@ export class SessionVfs {
   symlink(target: string, path: string): void {
     this.mustBelong('symlink', path);
     if (Buffer.byteLength(target) > SYMLINK_MAX) this.refuse('symlink', path, 'ENAMETOOLONG', `a link target of ${Buffer.byteLength(target)} bytes`);
-    const { parent, name } = this.parentOf(path);
-    if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
-    if (parent.control) this.refuse('symlink', path, 'EACCES', '.fair/ is read-only');
+    const { parent, name } = this.freeName(path, 'symlink', false);
     const now = new Date();
     parent.children.set(name, { kind: 'symlink', target, mtime: now, ctime: now, ...this.owner() });
     this.touched(parent, now);
@@ -547,9 +543,7 @@ export class SessionVfs {
     const node = this.lookup(from);
     if (node.kind === 'dir') throw new MountRefusal('EPERM', `${from} is a directory`);
     if (node.kind !== 'output') this.refuse('link', to, 'EPERM', node.kind === 'input' ? `input ${label(node.read)} is read-only: link to a copy` : `${from} cannot be linked`);
-    const { parent, name } = this.parentOf(to);
-    if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${to} exists`);
-    this.checkWritable(parent, to, 'link');
+    const { parent, name } = this.freeName(to, 'link', true);
     parent.children.set(name, node);
     node.nlink++;
     const now = new Date();
@@ -567,9 +561,7 @@ export class SessionVfs {
       return;
     }
     if (!SPECIAL_TYPES[type]) this.refuse('mknod', path, 'EINVAL', `mode ${mode.toString(8)} is no file type`);
-    const { parent, name } = this.parentOf(path);
-    if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
-    if (parent.control) this.refuse('mknod', path, 'EACCES', '.fair/ is read-only');
+    const { parent, name } = this.freeName(path, 'mknod', false);
     const now = new Date();
     const device = type === S_IFCHR || type === S_IFBLK;
     parent.children.set(name, { kind: 'special', type, rdev: device ? rdev : 0, mode: mode & PERMISSIONS, mtime: now, ctime: now, ...this.owner() });
@@ -581,9 +573,7 @@ export class SessionVfs {
 
   mkdir(path: string, mode = 0o755): void {
     this.mustBelong('mkdir', path);
-    const { parent, name } = this.parentOf(path);
-    if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
-    if (parent.control) this.refuse('mkdir', path, 'EACCES', '.fair/ is read-only');
+    const { parent, name } = this.freeName(path, 'mkdir', false);
     const dir = { ...this.dir(false), ...this.owner() };
     dir.mode = mode & PERMISSIONS;
     parent.children.set(name, dir);
@@ -737,6 +727,18 @@ export class SessionVfs {
     node.size = size;
     node.mtime = node.ctime = new Date();
     node.mtimeSubMs = 0;
+  }
+
+  /**
+   * The parent and name for a new entry: the name must be free and the folder
+   * writable; an output (or a name for one) also follows the undeclared-writes policy.
+   */
+  private freeName(path: string, op: string, output: boolean): { parent: DirNode; name: string } {
+    const { parent, name } = this.parentOf(path);
+    if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
+    if (output) this.checkWritable(parent, path, op);
+    else if (parent.control) this.refuse(op, path, 'EACCES', '.fair/ is read-only');
+    return { parent, name };
   }
 
   /** Where a new output may appear: not in .fair/, and per the undeclared-writes policy. */

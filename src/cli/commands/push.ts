@@ -18,8 +18,11 @@ function targets(home: Home, registry: Registry, requested: string[], remoteOpti
   }
   const candidates = requested.length ? runsToPush(registry, null, requested) : registry.listSessions('completed');
   const groups = new Map<string, { remote: Remote; runs: SessionRecord[] }>();
+  // Settings and token files are read once per distinct remote, not once per run.
+  const resolved = new Map<string | null, Remote>();
   for (const run of candidates) {
-    const remote = resolveRemote(home, undefined, run.remote);
+    const remote = resolved.get(run.remote) ?? resolveRemote(home, undefined, run.remote);
+    resolved.set(run.remote, remote);
     const group = groups.get(remote.apiUrl) ?? { remote, runs: [] };
     if (requested.length || !registry.journalHas(remote.apiUrl, 'push', `code_run ${run.runId}`)) group.runs.push(run);
     groups.set(remote.apiUrl, group);
