@@ -56,7 +56,7 @@ export interface RunConfig {
   register: RegisterItem[];
   source: YamlSource;
   /** `run_metadata.shell`: what runs the script (FAIR-CLI's names), null for the default. */
-  shell: string | null;
+  shell: Shell | null;
   /** Key paths given in the config that fairfs accepts but does not act on. */
   notActedOn: string[];
 }
@@ -105,7 +105,8 @@ const SCRC_USE_KEYS = ['data_product', 'component', 'namespace', 'version', 'fil
 type Mapping = Record<string, unknown>;
 
 /** The shells FAIR-CLI runs a config's script with (`run_metadata.shell`). */
-export const SHELLS = ['sh', 'bash', 'python', 'python2', 'python3', 'R', 'julia', 'java', 'pwsh', 'powershell', 'batch'];
+export const SHELLS = ['sh', 'bash', 'python', 'python2', 'python3', 'R', 'julia', 'java', 'pwsh', 'powershell', 'batch'] as const;
+export type Shell = (typeof SHELLS)[number];
 
 /** Reads, validates and normalises a config file of either accepted format. */
 export function loadConfig(file: string, vars: Omit<VariableContext, 'configDir' | 'sourceConfig'>, defaults: ConfigDefaults = {}): RunConfig {
@@ -142,10 +143,11 @@ export function parseConfig(file: string, text: string, vars: VariableContext, d
     ...Object.keys(top).filter((k) => NOT_ACTED_ON.has(k)),
     ...Object.keys(meta).filter((k) => NOT_ACTED_ON.has(k)).map((k) => `run_metadata.${k}`),
   ];
-  const shell = str('shell');
-  if (shell !== null && !SHELLS.includes(shell)) {
-    v.fail(['run_metadata', 'shell'], `unknown shell ${shell}`, `use one of ${SHELLS.join(', ')}`);
+  const shellName = str('shell');
+  if (shellName !== null && !(SHELLS as readonly string[]).includes(shellName)) {
+    v.fail(['run_metadata', 'shell'], `unknown shell ${shellName}`, `use one of ${SHELLS.join(', ')}`);
   }
+  const shell = shellName as Shell | null;
   const defaultReadVersion = v.version(meta.default_read_version ?? '${{LATEST}}', ['run_metadata', 'default_read_version']);
   const defaultWriteVersion = v.version(meta.default_write_version ?? '${{PATCH}}', ['run_metadata', 'default_write_version']);
   const undeclared = str('undeclared_writes') ?? 'register';

@@ -1,11 +1,12 @@
 import { writeFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Shell } from '../config/load.js';
 import { replaceRunId } from '../config/variables.js';
 import { UsageError } from '../errors.js';
 import type { Session } from './session.js';
 
-/** How FAIR-CLI runs a config's script with each `run_metadata.shell`, and the file extension it gets. */
-const SHELL_COMMANDS: Record<string, { argv: (file: string) => string[]; extension: string }> = {
+/** How FAIR-CLI runs a config's script with each `run_metadata.shell` (all of config's SHELLS but batch), and the file extension it gets. */
+const SHELL_COMMANDS: Record<Exclude<Shell, 'batch'>, { argv: (file: string) => string[]; extension: string }> = {
   sh: { argv: (f) => ['sh', '-e', f], extension: 'sh' },
   bash: { argv: (f) => ['bash', '-eo', 'pipefail', f], extension: 'sh' },
   python: { argv: (f) => ['python', f], extension: 'py' },
@@ -36,7 +37,7 @@ export function configScript(session: Session): ConfigScript {
   const { config } = session;
   const shell = config.shell ?? 'sh';
   if (shell === 'batch') throw new UsageError('run_metadata.shell batch runs only on Windows', { hint: 'use sh or bash here' });
-  const how = SHELL_COMMANDS[shell]!;
+  const how = SHELL_COMMANDS[shell];
   const jobDir = join(session.home.runDir, session.runId);
   mkdirSync(jobDir, { recursive: true });
   writeFileSync(join(jobDir, 'config.yaml'), session.record.workingConfig);
