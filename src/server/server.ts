@@ -70,7 +70,7 @@ export function createRegistryServer(opts: ServerOptions): Server {
     }
     if (parts[0] === 'data_product' && parts.length >= 2 && (method === 'GET' || method === 'HEAD')) {
       // The registry's file link: /data_product/<namespace>:<name>@<version>, the name may hold slashes.
-      const m = /^([^:/]+):(.+)@([^@/]+)$/.exec(parts.slice(1).map(decodeURIComponent).join('/'));
+      const m = /^([^:/]+):(.+)@([^@/]+)$/.exec(decodedPath(parts.slice(1)));
       const product = m ? opts.registry.findProduct(m[1]!, m[2]!, m[3]!) : undefined;
       if (!product?.hash) throw detail(404, 'Not found.');
       return files.send(res, product.hash);
@@ -165,6 +165,15 @@ export function createRegistryServer(opts: ServerOptions): Server {
     });
   });
   return server;
+}
+
+/** URL path segments decoded and joined; a malformed percent-escape is no path (404), not an error. */
+function decodedPath(segments: string[]): string {
+  try {
+    return segments.map(decodeURIComponent).join('/');
+  } catch {
+    return '';
+  }
 }
 
 /** The methods an endpoint takes, for the Allow header (as DRF lists them). */

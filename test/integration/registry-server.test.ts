@@ -95,7 +95,7 @@ t.test('GET /data_product/<namespace>:<name>@<version> serves the file, as the r
   const res = await fetch(`${s.base}/data_product/SCRC:human/population@0.1.0`);
   t.equal(res.status, 200);
   t.same(Buffer.from(await res.arrayBuffer()), readFileSync(join(h.example, 'data', 'population.csv')), 'the bytes of the product');
-  for (const bad of ['SCRC:human/population@9.9.9', 'SCRC:human/population', 'nope', '..%2F..%2Fregistry.db']) {
+  for (const bad of ['SCRC:human/population@9.9.9', 'SCRC:human/population', 'nope', '..%2F..%2Fregistry.db', 'SCRC:%E0%A4%A@1.0.0']) {
     t.equal((await fetch(`${s.base}/data_product/${bad}`)).status, 404, `${bad}: 404`);
   }
 });
