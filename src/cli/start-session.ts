@@ -1,5 +1,5 @@
 import type { Home } from '../home.js';
-import { MountedSession, prepareMountpoint } from '../mount/session-mount.js';
+import { MountedSession, prepareMountpoint } from '../session/served.js';
 import type { Registry } from '../registry/registry.js';
 import { discardSession, Session, type OpenSessionOptions } from '../session/session.js';
 import { info, noteNotActedOn } from './output.js';

@@ -1,7 +1,6 @@
-import Fuse, { type Ops, type Stat } from 'fuse-native';
+import Fuse, { type Ops } from 'fuse-native';
 import { Errno, errnoOf, MountRefusal } from '../errors.js';
-import type { Caller } from '../session/callers.js';
-import type { TimeSpec } from '../session/stat.js';
+import type { Backend, Caller, ServedFs, ServedMount, ServeOptions, TimeSpec } from '../vfs/served-fs.js';
 import { fusermountUnmount } from './fusermount.js';
 
 /** The binding patched by scripts/patch-fuse-native.sh (both utimens times, nanoseconds, callers). */
@@ -23,45 +22,6 @@ function timeSpec(t: number | [number, number]): TimeSpec {
   return { sec, nsec };
 }
 
-/** What a filesystem must offer to be served over FUSE; SessionVfs is one. */
-export interface ServedFs {
-  getattr(path: string): Stat;
-  readdir(path: string): string[];
-  access(path: string, mode: number): void;
-  statfs(): object;
-  open(path: string, flags: number): number;
-  create(path: string, mode: number): number;
-  read(fh: number, buf: Buffer, len: number, pos: number): number;
-  write(fh: number, buf: Buffer, len: number, pos: number): number;
-  release(fh: number): void;
-  truncate(path: string, size: number): void;
-  ftruncate(fh: number, size: number): void;
-  utimens(path: string, atime: TimeSpec, mtime: TimeSpec): void;
-  chmod(path: string, mode: number): void;
-  unlink(path: string): void;
-  rename(from: string, to: string): void;
-  mkdir(path: string, mode: number): void;
-  rmdir(path: string): void;
-  readlink?(path: string): string;
-  symlink?(target: string, path: string): void;
-  link?(from: string, to: string): void;
-  mknod?(path: string, mode: number, rdev: number): void;
-  chown?(path: string, uid: number, gid: number): void;
-  /** Told once how to learn the caller of the request being served. */
-  callerFrom?(source: () => Caller | null): void;
-}
-
-export interface FuseMountOptions {
-  /** Shown as `fuse.<subtype>` in /proc/self/mountinfo. */
-  subtype: string;
-  /** The mount's source in mountinfo: who serves it (see owner.ts). */
-  fsname: string;
-  /** Kernel attribute/entry cache in seconds (longer for immutable trees). */
-  cacheSeconds?: number;
-  trace?: (line: string) => void;
-  onUnexpected?: (op: string, path: string, err: unknown) => void;
-}
-
 // fuse-native unmounts with `fusermount -uz`; Debian's fuse3 ships only fusermount3.
 (Fuse as unknown as { unmount: typeof Fuse.unmount }).unmount = (mnt, cb) => {
   fusermountUnmount(mnt, true).then(() => cb(null), cb);
@@ -77,14 +37,14 @@ class FairfsFuse extends Fuse {
   }
 }
 
-/** A live FUSE mount of a ServedFs. */
-export class FuseMount {
+/** A live fuse-native mount of a ServedFs. */
+class FuseMount implements ServedMount {
   private constructor(
     private readonly fuse: Fuse,
     readonly mountpoint: string,
   ) {}
 
-  static mount(mountpoint: string, fs: ServedFs, opts: FuseMountOptions): Promise<FuseMount> {
+  static mount(mountpoint: string, fs: ServedFs, opts: ServeOptions): Promise<FuseMount> {
     const cache = opts.cacheSeconds ?? 1;
     const fuse: FairfsFuse = new FairfsFuse(mountpoint, buildOps(fs, opts), {
       // fuse-native's default 15 s per-op timeout answers ETIMEDOUT to slow but healthy ops.
@@ -109,7 +69,19 @@ export class FuseMount {
   }
 }
 
-function buildOps(fs: ServedFs, opts: FuseMountOptions): Ops {
+/** fuse-native on libfuse 2.9: every request is a round trip to the JavaScript thread. */
+export const fuseNativeBackend: Backend = {
+  name: 'fuse2',
+  serve: (mountpoint, fs, opts) => FuseMount.mount(mountpoint, fs, opts),
+  check: () => [
+    { name: 'libfuse2', ok: true, detail: 'fuse-native loaded libfuse.so.2' },
+    patchedBinding
+      ? { name: 'binding', ok: true, detail: "fuse-native patched: both file times with nanoseconds, each request's caller" }
+      : { name: 'binding', ok: false, detail: 'the prebuilt fuse-native: file times set by programs are lost', fix: 'bash scripts/patch-fuse-native.sh (needs g++, make, patch)' },
+  ],
+};
+
+function buildOps(fs: ServedFs, opts: ServeOptions): Ops {
   const { trace, onUnexpected } = opts;
 
   /** One wrapper for every op: cb called exactly once, errors through one errno map. */

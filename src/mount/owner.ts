@@ -19,6 +19,10 @@ export interface MountOwner {
 
 const PREFIX = 'fairfs:';
 
+/** The FUSE subtypes (`fuse.<subtype>` in mountinfo) of a session and of a catalog mount. */
+export const SESSION_SUBTYPE = 'fairfs';
+export const CATALOG_SUBTYPE = 'fairfs-catalog';
+
 /** The fsname for a mount served by this process. Encoded: no comma, space or colon reaches the mount options. */
 export function ownerFsname(kind: MountOwner['kind'], runId: string | null, home: string): string {
   const me = thisProcess();

@@ -1,12 +1,5 @@
 import { processInfo, processStartTime, type ProcessInfo } from '../processes.js';
 
-/** Who made a FUSE request, as the patched binding reports it. */
-export interface Caller {
-  pid: number;
-  uid: number;
-  gid: number;
-  umask: number;
-}
 
 interface Known {
   info: ProcessInfo;

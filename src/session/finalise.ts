@@ -9,6 +9,7 @@ import { resolveWriteVersion } from '../config/versions.js';
 import { sha1File } from '../store/hash.js';
 import type { DataStore, StoredFile } from '../store/store.js';
 import { componentsOf } from '../store/components.js';
+import { hashOutputs } from './outputs.js';
 import type { ComponentParse } from '../formats/toml.js';
 import { inputComponentsOf } from './inputs.js';
 import { planOutputs, type PlannedOutput } from './plan-outputs.js';
@@ -74,9 +75,7 @@ async function endFailed(session: Session, outcome: RunOutcome, progress: Progre
     for (const f of session.vfs.outputs()) {
       const file = stored.get(f.path);
       if (file) kept.push({ path: f.path, source: session.store.absolute(file.path), hash: file.hash, size: file.size });
-      else if (existsSync(f.node.staging)) {
-        kept.push({ path: f.path, source: f.node.staging, hash: f.node.hash.digestFor(f.node.size) ?? (await sha1File(f.node.staging)), size: f.node.size });
-      }
+      else if (existsSync(f.staging)) kept.push({ path: f.path, source: f.staging, hash: f.sha1 ?? (await sha1File(f.staging)), size: f.size });
     }
     where = kept.length ? `outputs kept in ${quarantine(session.home, runId, kept, 'copy')}` : 'no outputs';
     rmSync(session.stagingDir, { recursive: true, force: true });
@@ -98,14 +97,14 @@ async function finalise(session: Session, outcome: RunOutcome, progress: Progres
     runId,
     fallbackNamespace,
   );
-  const hashed = await Promise.all(files.map(async (f) => ({ ...f, hash: f.node.hash.digestFor(f.node.size) ?? (await sha1File(f.node.staging)) })));
+  const hashed = await hashOutputs(files);
   const inputComponents = inputComponentsOf(registry, runId);
   const codeRunId = session.record.codeRunId;
   const scriptObject = storeSubmissionScript(session);
 
   const register = outcome.status === 'completed' || (outcome.status === 'failed' && outcome.registerFailed === true);
   if (!register) {
-    const kept = hashed.map((f) => ({ path: f.path, source: f.node.staging, hash: f.hash, size: f.node.size }));
+    const kept = hashed.map((f) => ({ path: f.path, source: f.staging, hash: f.hash, size: f.size }));
     const quarantined = kept.length ? quarantine(session.home, runId, kept, 'move') : null;
     registry.transaction(() => {
       registry.linkRun(codeRunId, 'input', inputComponents);
@@ -121,15 +120,15 @@ async function finalise(session: Session, outcome: RunOutcome, progress: Progres
   // Hard links: one staged file under several names; it is moved into the store at its last name, copied before.
   const usesLeft = new Map<string, number>();
   for (const planned of plan.outputs) {
-    const staging = byPath.get(planned.path)!.node.staging;
+    const staging = byPath.get(planned.path)!.staging;
     usesLeft.set(staging, (usesLeft.get(staging) ?? 0) + 1);
   }
   for (const planned of plan.outputs) {
     const f = byPath.get(planned.path)!;
-    const parsed = await componentsOf(f.node.staging, planned.extension);
-    const left = usesLeft.get(f.node.staging)! - 1;
-    usesLeft.set(f.node.staging, left);
-    const file = await session.store.put(f.node.staging, planned.namespace, planned.name, planned.extension, {
+    const parsed = await componentsOf(f.staging, planned.extension);
+    const left = usesLeft.get(f.staging)! - 1;
+    usesLeft.set(f.staging, left);
+    const file = await session.store.put(f.staging, planned.namespace, planned.name, planned.extension, {
       move: left === 0,
       knownHash: f.hash,
     });

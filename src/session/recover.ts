@@ -2,11 +2,11 @@ import { hostname } from 'node:os';
 import type { Home } from '../home.js';
 import { pidAlive } from '../processes.js';
 import type { Registry, SessionRecord } from '../registry/registry.js';
-import { quarantineOrphanedStaging } from '../session/finalise.js';
-import { inputComponentsOf } from '../session/inputs.js';
+import { fusermountUnmount } from '../mount/fusermount.js';
+import { fairfsMounts, type FairfsMount } from '../mount/owner.js';
 import { sendControl } from './control.js';
-import { fusermountUnmount } from './fusermount.js';
-import { fairfsMounts, type FairfsMount } from './owner.js';
+import { quarantineOrphanedStaging } from './finalise.js';
+import { inputComponentsOf } from './inputs.js';
 
 export interface RecoveredRun {
   runId: string;

@@ -1,15 +1,16 @@
 import { accessSync, constants, mkdirSync, readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { BusyError, MountError } from '../errors.js';
-import { finaliseSession, type FinaliseReport, type RunOutcome } from '../session/finalise.js';
-import type { Session } from '../session/session.js';
-import { serveControl, type ControlRequest } from './control.js';
-import { FuseMount } from './fuse-adapter.js';
 import type { Home } from '../home.js';
+import { defaultBackend } from '../mount/backends.js';
+import { fuseMounts, fusermountUnmount, isMounted } from '../mount/fusermount.js';
+import { describeOwner, judgeMount, ownerFsname, SESSION_SUBTYPE } from '../mount/owner.js';
 import type { Registry } from '../registry/registry.js';
-import { fuseMounts, fusermountUnmount, isMounted } from './fusermount.js';
-import { describeOwner, judgeMount, ownerFsname } from './owner.js';
+import type { Backend, ServedMount } from '../vfs/served-fs.js';
+import { serveControl, type ControlRequest } from './control.js';
+import { finaliseSession, type FinaliseReport, type RunOutcome } from './finalise.js';
 import { recoverStale } from './recover.js';
+import type { Session } from './session.js';
 
 export interface StopOptions {
   /** Finalise even if files are still open on the mount. */
@@ -26,7 +27,7 @@ export class MountedSession {
   private constructor(
     readonly session: Session,
     readonly mountpoint: string,
-    private readonly fuse: FuseMount,
+    private readonly fuse: ServedMount,
     private control: Server | null,
     private readonly log: (line: string) => void,
   ) {}
@@ -34,13 +35,20 @@ export class MountedSession {
   static async start(
     session: Session,
     mountpoint: string,
-    opts: { debug?: boolean; log?: (line: string) => void; /** Called once a `fairfs unmount` has been answered. */ onControlStop?: () => void } = {},
+    opts: {
+      debug?: boolean;
+      log?: (line: string) => void;
+      /** Called once a `fairfs unmount` has been answered. */
+      onControlStop?: () => void;
+      /** Who serves the mount (the default backend unless told). */
+      backend?: Backend;
+    } = {},
   ): Promise<MountedSession> {
     const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-    let fuse: FuseMount;
+    let fuse: ServedMount;
     try {
-      fuse = await FuseMount.mount(mountpoint, session.vfs, {
-        subtype: 'fairfs',
+      fuse = await (opts.backend ?? defaultBackend).serve(mountpoint, session.vfs, {
+        subtype: SESSION_SUBTYPE,
         fsname: ownerFsname('run', session.runId, session.home.root),
         ...(opts.debug ? { trace: (line: string) => log(`fuse ${line}`) } : {}),
         onUnexpected: (op, path, err) => log(`fairfs: unexpected error in ${op} ${path}: ${(err as Error)?.stack ?? err}`),

@@ -1,109 +1,35 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, statfsSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MountRefusal } from '../errors.js';
-import { matchWrite, type ResolvedRead, type ResolvedWrite, type WorkingConfig } from '../config/resolve.js';
-import type { Catalog } from './catalog.js';
-import { closeOpenFile, readOpenFile } from './open-file.js';
+import type { ResolvedRead, ResolvedWrite, WorkingConfig } from '../config/resolve.js';
+import type { Catalog } from '../vfs/catalog.js';
+import { HandleTable, type Handle } from '../vfs/handles.js';
+import { closeOpenFile, readOpenFile } from '../vfs/open-file.js';
+import type { Caller, ServedFs, StatFs, TimeSpec } from '../vfs/served-fs.js';
+import { makeStat, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type SetTimes } from '../vfs/stat.js';
+import { StreamHash } from '../vfs/stream-hash.js';
+import { holdsFixed, NAME_MAX, newDir, split, touched, Tree, type DirNode, type Node as TreeNode, type OutputNode, type SymlinkNode, type SpecialNode, type VirtualNode } from '../vfs/tree.js';
+import { Callers } from './callers.js';
+import type { OutputFile } from './outputs.js';
 import type { AccessRecorder } from './recorder.js';
-import { makeStat, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type SetTimes, type TimeSpec } from './stat.js';
-import { Callers, type Caller } from './callers.js';
-import { StreamHash } from './stream-hash.js';
+import { label, RunRules, type Decision, type Target } from './rules.js';
 
 export type { FileStat };
 
 /*
- * The platform-neutral session filesystem (rclone's `vfs/` idea): a tree of
- * inputs, outputs, directories and the `.fair/` control files, with a handle
- * table. Every method is synchronous and touches only backing files (the data
- * store and staging), never the mount, so the FUSE adapter can call it from the
- * JS thread. Refusals throw MountRefusal with an errno and a logged reason.
+ * A run's filesystem: the neutral tree (vfs/) of its inputs, outputs, folders
+ * and `.fair/` files, served by any backend, with every operation put to the
+ * run's rules (rules.ts) and journalled (recorder.ts). Every method is
+ * synchronous and touches only backing files (the data store and staging),
+ * never the mount. Refusals throw MountRefusal with an errno and a logged reason.
  */
 
-export interface StatFs {
-  bsize: number;
-  frsize: number;
-  blocks: number;
-  bfree: number;
-  bavail: number;
-  files: number;
-  ffree: number;
-  favail: number;
-  namemax: number;
-}
+type Node = TreeNode<ResolvedRead>;
+type Dir = DirNode<ResolvedRead>;
 
-interface DirNode extends SetTimes {
-  kind: 'dir';
-  /** Owner and group: the creator's, or chown's (root only). */
-  uid?: number;
-  gid?: number;
-  children: Map<string, Node>;
-  mtime: Date;
-  ctime: Date;
-  /** Permission bits (mkdir's mode after the caller's umask; chmod). */
-  mode: number;
-  /** `.fair/` and its subfolders: nothing may be created there. */
-  control: boolean;
-}
-interface InputNode {
-  kind: 'input';
-  read: ResolvedRead;
-  mtime: Date;
-}
-export interface OutputNode extends SetTimes {
-  kind: 'output';
-  /** Owner and group: the creator's, or chown's (root only). */
-  uid?: number;
-  gid?: number;
-  staging: string;
-  size: number;
-  mtime: Date;
-  ctime: Date;
-  /** Permission bits (create's mode after the caller's umask; chmod). */
-  mode: number;
-  /** Names in the tree (hard links share one node and one staging file). */
-  nlink: number;
-  hash: StreamHash;
-  openHandles: number;
-}
-/** A symbolic link in the writable area: recorded, never a data product, never followed by fairfs. */
-interface SymlinkNode extends SetTimes {
-  kind: 'symlink';
-  /** Owner and group: the creator's, or chown's (root only). */
-  uid?: number;
-  gid?: number;
-  target: string;
-  mtime: Date;
-  ctime: Date;
-}
-/** A FIFO, socket or device node made by mknod/mkfifo/bind: the kernel serves it; never registered. */
-interface SpecialNode extends SetTimes {
-  kind: 'special';
-  /** The device number of a character or block device. */
-  rdev: number;
-  /** Owner and group: the creator's, or chown's (root only). */
-  uid?: number;
-  gid?: number;
-  /** S_IFIFO or S_IFSOCK. */
-  type: number;
-  mode: number;
-  mtime: Date;
-  ctime: Date;
-}
-interface VirtualNode {
-  kind: 'virtual';
-  render: () => Buffer;
-  snapshot: { data: Buffer; at: number } | null;
-}
-type Node = DirNode | InputNode | OutputNode | VirtualNode | SymlinkNode | SpecialNode;
-
-interface Handle {
+interface SessionHandle {
   node: Node | null;
-  path: string;
-  fd: number | null;
-  data: Buffer | null;
   writable: boolean;
-  bytesRead: number;
-  bytesWritten: number;
   /** What a `.fair/catalog/` read logs at close. */
   catalog?: { dataProduct: number; component: string };
   /** Opened by a process that is not part of the run: its reads are journalled as outside. */
@@ -112,7 +38,6 @@ interface Handle {
 
 const CATALOG = '/.fair/catalog';
 
-const NAME_MAX = 255;
 /** Longest symlink target, as PATH_MAX. */
 const SYMLINK_MAX = 4095;
 const S_IFMT = 0o170000;
@@ -139,10 +64,9 @@ export interface SessionVfsOptions {
   runId: string;
 }
 
-export class SessionVfs {
-  private readonly root: DirNode;
-  private readonly handles = new Map<number, Handle>();
-  private nextHandle = 1;
+export class SessionVfs implements ServedFs {
+  private readonly tree = new Tree<ResolvedRead>();
+  private readonly handles = new HandleTable<SessionHandle>();
   private nextStaging = 1;
   private readonly loggedInputs = new Set<string>();
   private readonly started = new Date();
@@ -151,6 +75,7 @@ export class SessionVfs {
   private readonly recorder: AccessRecorder;
   private readonly catalog: Catalog | null;
   private readonly callers: Callers;
+  private readonly rules: RunRules;
   /** Who makes the request being served (the backend's answer; null: it cannot say). */
   private callerSource: () => Caller | null = () => null;
   private readonly loggedCatalog = new Set<string>();
@@ -161,13 +86,13 @@ export class SessionVfs {
     this.stagingDir = opts.stagingDir;
     this.recorder = opts.recorder;
     this.callers = new Callers(opts.runId);
+    this.rules = new RunRules(opts.working, this.callers);
     this.recorder.caller = () => {
       const pid = this.callerSource()?.pid ?? 0;
       return pid > 0 ? { pid, command: this.callers.info(pid)?.command ?? '?' } : null;
     };
-    this.root = this.dir(false);
     for (const read of this.working.reads) {
-      const { parent, name } = this.ensureParents(read.path);
+      const { parent, name } = this.tree.ensureParents(read.path);
       parent.children.set(name, { kind: 'input', read, mtime: new Date(read.registeredAt) });
     }
     for (const write of this.working.writes) {
@@ -175,14 +100,14 @@ export class SessionVfs {
       const folders = write.path.split('/').slice(0, -1);
       const firstGlob = folders.findIndex((p) => p.includes('*'));
       const fixed = firstGlob === -1 ? folders : folders.slice(0, firstGlob);
-      if (fixed.length) this.ensureParents(`${fixed.join('/')}/-`);
+      if (fixed.length) this.tree.ensureParents(`${fixed.join('/')}/-`);
     }
-    const fair = this.dir(true);
-    this.root.children.set('.fair', fair);
+    const fair = newDir<ResolvedRead>(true);
+    this.tree.root.children.set('.fair', fair);
     for (const [name, render] of Object.entries(opts.control)) {
       fair.children.set(name, { kind: 'virtual', render: () => Buffer.from(render()), snapshot: null });
     }
-    if (this.catalog) fair.children.set('catalog', this.dir(true));
+    if (this.catalog) fair.children.set('catalog', newDir(true));
   }
 
   // ---- who asks ---------------------------------------------------------------
@@ -197,11 +122,18 @@ export class SessionVfs {
     this.callers.follow(pid);
   }
 
-  /** Why the current caller is not part of the run, or null when it is. */
-  private outsider(): string | null {
-    const pid = this.callerSource()?.pid ?? 0;
-    if (this.callers.belongs(pid)) return null;
-    return `pid ${pid} (${this.callers.info(pid)?.command ?? '?'}) is not part of the run`;
+  /** Put a change of `path` to the run's rules: a refusal is journalled and thrown. */
+  private decide(op: string, path: string, target: Target, change = true): Exclude<Decision, { kind: 'refused' }> {
+    const decision = this.rules.decide(path, target, this.callerSource(), change);
+    if (decision.kind === 'refused') this.refuse(op, path, decision.errno, decision.reason, decision.dataProduct);
+    return decision;
+  }
+
+  /** What an existing node is to the rules. */
+  private targetOf(node: Node): Target {
+    if (node.kind === 'input') return { kind: 'input', read: node.read };
+    if (node.kind === 'virtual' || (node.kind === 'dir' && node.control)) return { kind: 'control' };
+    return { kind: 'writable' };
   }
 
   /** A new node's owner: its creator, as on a local filesystem (unknown callers leave the daemon's). */
@@ -216,7 +148,6 @@ export class SessionVfs {
    * cannot check membership of, so it is refused too).
    */
   chown(path: string, uid: number, gid: number): void {
-    this.mustBelong('chown', path);
     const node = this.writable(path, 'chown');
     const caller = this.callerSource();
     const keep = (v: number): boolean => v === 0xffffffff || v === -1;
@@ -226,12 +157,6 @@ export class SessionVfs {
     if (!keep(uid)) node.uid = uid;
     if (!keep(gid)) node.gid = gid;
     node.ctime = new Date();
-  }
-
-  /** A change by a process outside the run is refused: only the run makes its outputs. */
-  private mustBelong(op: string, path: string): void {
-    const why = this.outsider();
-    if (why) this.refuse(op, path, 'EACCES', `${why}; only the run's processes may change its files`);
   }
 
   /** The catalog-relative path when `path` lies under `.fair/catalog`, else null. */
@@ -246,7 +171,7 @@ export class SessionVfs {
   getattr(path: string): FileStat {
     const sub = this.inCatalog(path);
     if (sub !== null) return this.catalog!.getattr(sub);
-    const node = this.lookup(path);
+    const node = this.tree.lookup(path);
     switch (node.kind) {
       case 'dir':
         return this.stat(S_IFDIR | (node.control ? 0o555 : node.mode), 4096, node.mtime, 2, node.ctime, node);
@@ -268,7 +193,7 @@ export class SessionVfs {
   readdir(path: string): string[] {
     const sub = this.inCatalog(path);
     if (sub !== null) return this.catalog!.readdir(sub);
-    const node = this.lookup(path);
+    const node = this.tree.lookup(path);
     if (node.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path} is not a directory`);
     return [...node.children.keys()];
   }
@@ -276,7 +201,7 @@ export class SessionVfs {
   readlink(path: string): string {
     const sub = this.inCatalog(path);
     if (sub !== null) return this.catalog!.readlink(sub);
-    const node = this.lookup(path);
+    const node = this.tree.lookup(path);
     if (node.kind !== 'symlink') throw new MountRefusal('EINVAL', `${path} is not a symbolic link`);
     return node.target;
   }
@@ -289,10 +214,8 @@ export class SessionVfs {
       if (mode & W_OK) throw new MountRefusal('EACCES', `${path} is read-only`);
       return;
     }
-    const node = this.lookup(path);
-    if (mode & W_OK && (node.kind === 'input' || node.kind === 'virtual' || (node.kind === 'dir' && node.control))) {
-      throw new MountRefusal('EACCES', `${path} is read-only`);
-    }
+    const target = this.targetOf(this.tree.lookup(path));
+    if (mode & W_OK && target.kind !== 'writable') throw new MountRefusal('EACCES', `${path} is read-only`);
   }
 
   statfs(): StatFs {
@@ -306,7 +229,7 @@ export class SessionVfs {
       files: s.files,
       ffree: s.ffree,
       favail: s.ffree,
-      namemax: 255,
+      namemax: NAME_MAX,
     };
   }
 
@@ -314,18 +237,9 @@ export class SessionVfs {
     return this.handles.size;
   }
 
-  /** Every output with its current path in the mount. */
-  outputs(): { path: string; node: OutputNode }[] {
-    const found: { path: string; node: OutputNode }[] = [];
-    const walk = (dir: DirNode, prefix: string): void => {
-      for (const [name, child] of dir.children) {
-        const path = prefix ? `${prefix}/${name}` : name;
-        if (child.kind === 'output') found.push({ path, node: child });
-        else if (child.kind === 'dir' && !child.control) walk(child, path);
-      }
-    };
-    walk(this.root, '');
-    return found.sort((a, b) => a.path.localeCompare(b.path));
+  /** The run's output set as it stands: every name of a regular file written in the mount, which finalise consumes. */
+  outputs(): OutputFile[] {
+    return this.tree.outputs().map(({ path, node }) => ({ path, staging: node.staging, size: node.size, sha1: node.hash.digestFor(node.size) }));
   }
 
   // ---- opening and I/O -------------------------------------------------------
@@ -334,51 +248,38 @@ export class SessionVfs {
     const writing = (flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0;
     const sub = this.inCatalog(path);
     if (sub !== null) return this.openCatalog(path, sub, writing);
-    const node = this.lookup(path);
+    const node = this.tree.lookup(path);
+    if (node.kind === 'dir') throw new MountRefusal('EISDIR', `${path} is a directory`);
+    // The kernel resolves links and serves FIFOs and sockets itself; an open never reaches here for them.
+    if (node.kind === 'symlink' || node.kind === 'special') throw new MountRefusal('ENXIO', `${path} is not a regular file`);
+    const decision = this.decide('open', path, node.kind === 'virtual' ? { kind: 'control' } : this.targetOf(node), writing);
     switch (node.kind) {
-      case 'dir':
-        throw new MountRefusal('EISDIR', `${path} is a directory`);
       case 'input': {
         const { read } = node;
         const product = read.dataProductId;
-        if (writing) {
-          this.refuse('open', path, 'EACCES', `input ${label(read)} is read-only: a run may not modify registered data`, product);
-        }
         // A component read is served from its rendered bytes; a whole object from the store file.
         const fd = read.content ? null : openSync(read.storedFile, 'r');
-        const outside = this.outsider();
+        const { outside } = decision;
         if (outside) {
           // Served, journalled with who read it, and never linked to the run.
           this.recorder.record({ op: 'open', path, dataProduct: product, component: read.component, outcome: 'outside', reason: outside });
-          return this.addHandle({ node, path, fd, data: read.content ?? null, writable: false, outside });
+          return this.handles.add({ node, path, fd, data: read.content ?? null, writable: false, outside });
         }
         const key = `${product}#${read.component}`;
         const first = !this.loggedInputs.has(key);
         this.loggedInputs.add(key);
-        this.recorder.record({
-          op: 'open',
-          path,
-          dataProduct: product,
-          component: read.component,
-          hash: first ? read.hash : null,
-        });
-        return this.addHandle({ node, path, fd, data: read.content ?? null, writable: false });
+        this.recorder.record({ op: 'open', path, dataProduct: product, component: read.component, hash: first ? read.hash : null });
+        return this.handles.add({ node, path, fd, data: read.content ?? null, writable: false });
       }
       case 'output': {
-        if (writing) this.mustBelong('open', path);
         if (flags & O_TRUNC) this.truncateOutput(node, 0);
         const fd = openSync(node.staging, 'r+');
         node.openHandles++;
         this.recorder.record({ op: 'open', path, reason: writing ? 'write' : 'read' });
-        return this.addHandle({ node, path, fd, data: null, writable: writing });
+        return this.handles.add({ node, path, fd, data: null, writable: writing });
       }
       case 'virtual':
-        if (writing) this.refuse('open', path, 'EACCES', `${path} is a read-only control file`);
-        return this.addHandle({ node, path, fd: null, data: this.render(node), writable: false });
-      case 'symlink':
-      case 'special':
-        // The kernel resolves links and serves FIFOs and sockets itself; an open never reaches here for them.
-        throw new MountRefusal('ENXIO', `${path} is not a regular file`);
+        return this.handles.add({ node, path, fd: null, data: this.render(node), writable: false });
     }
   }
 
@@ -386,16 +287,16 @@ export class SessionVfs {
   private openCatalog(path: string, sub: string, writing: boolean): number {
     if (writing) this.refuse('open', path, 'EACCES', 'the catalog is read-only');
     const opened = this.catalog!.open(sub);
-    const outside = this.outsider();
+    const { outside } = this.decide('open', path, { kind: 'control' }, false);
     if (outside) {
       this.recorder.record({ op: 'open', path, dataProduct: opened.product.id, component: opened.component, outcome: 'outside', reason: outside });
-      return this.addHandle({ node: null, path, fd: opened.fd, data: opened.data, writable: false, outside });
+      return this.handles.add({ node: null, path, fd: opened.fd, data: opened.data, writable: false, outside });
     }
     const key = `${opened.product.id}#${opened.component}`;
     const first = !this.loggedCatalog.has(key);
     this.loggedCatalog.add(key);
     this.recorder.record({ op: 'open', path, dataProduct: opened.product.id, component: opened.component, hash: first ? opened.product.hash : null });
-    return this.addHandle({
+    return this.handles.add({
       node: null,
       path,
       fd: opened.fd,
@@ -410,32 +311,33 @@ export class SessionVfs {
     const node = this.newOutput(path, mode, 'create');
     node.openHandles = 1;
     const fd = openSync(node.staging, 'r+');
-    return this.addHandle({ node, path, fd, data: null, writable: true });
+    return this.handles.add({ node, path, fd, data: null, writable: true });
   }
 
   private newOutput(path: string, mode: number, op: string): OutputNode {
-    this.mustBelong(op, path);
-    const { parent, name } = this.freeName(path, op, true);
+    const { parent, name, slot } = this.freeName(path, op, true);
     const staging = join(this.stagingDir, String(this.nextStaging++));
     closeSync(openSync(staging, 'w', 0o600));
     const now = new Date();
-    const node: OutputNode = { kind: 'output', staging, size: 0, mtime: now, ctime: now, mode: mode & PERMISSIONS, nlink: 1, hash: new StreamHash(), openHandles: 0, ...this.owner() };
+    const node: OutputNode = {
+      kind: 'output', staging, size: 0, mtime: now, ctime: now, atime: now,
+      mode: mode & PERMISSIONS, nlink: 1, hash: new StreamHash(), openHandles: 0, ...this.owner(),
+    };
     parent.children.set(name, node);
-    this.touched(parent, now);
-    this.recorder.record({ op: 'create', path, reason: this.slotLabel(path) });
+    touched(parent, now);
+    this.recorder.record({ op: 'create', path, reason: slotLabel(slot) });
     return node;
   }
 
   read(fh: number, buffer: Buffer, length: number, position: number): number {
-    const handle = this.handle(fh);
-    let n: number;
-    n = readOpenFile(handle, buffer, length, position);
+    const handle = this.handles.get(fh);
+    const n = readOpenFile(handle, buffer, length, position);
     handle.bytesRead += n;
     return n;
   }
 
   write(fh: number, buffer: Buffer, length: number, position: number): number {
-    const handle = this.handle(fh);
+    const handle = this.handles.get(fh);
     const node = handle.node;
     if (node?.kind !== 'output' || !handle.writable) throw new MountRefusal('EBADF', `${handle.path} is not open for writing`);
     const n = writeSync(handle.fd!, buffer, 0, length, position);
@@ -448,23 +350,21 @@ export class SessionVfs {
   }
 
   release(fh: number): void {
-    const handle = this.handles.get(fh);
+    const handle = this.handles.take(fh);
     if (!handle) return;
-    this.handles.delete(fh);
     closeOpenFile(handle);
+    this.recordClose(handle);
+  }
+
+  /** What a handle did, journalled when it closes. */
+  private recordClose(handle: Handle<SessionHandle>): void {
     const node = handle.node;
     if (handle.outside) {
       if (handle.bytesRead > 0) this.recorder.record({ op: 'read', path: handle.path, bytes: handle.bytesRead, outcome: 'outside', reason: handle.outside });
     } else if (handle.catalog && handle.bytesRead > 0) {
       this.recorder.record({ op: 'read', path: handle.path, ...handle.catalog, bytes: handle.bytesRead });
     } else if (node?.kind === 'input' && handle.bytesRead > 0) {
-      this.recorder.record({
-        op: 'read',
-        path: handle.path,
-        dataProduct: node.read.dataProductId,
-        component: node.read.component,
-        bytes: handle.bytesRead,
-      });
+      this.recorder.record({ op: 'read', path: handle.path, dataProduct: node.read.dataProductId, component: node.read.component, bytes: handle.bytesRead });
     } else if (node?.kind === 'output') {
       node.openHandles--;
       if (handle.bytesWritten > 0) this.recorder.record({ op: 'write', path: handle.path, bytes: handle.bytesWritten });
@@ -473,16 +373,16 @@ export class SessionVfs {
   }
 
   truncate(path: string, size: number): void {
-    this.mustBelong('truncate', path);
-    const node = this.lookup(path);
-    if (node.kind !== 'output') this.refuseChange('truncate', path, node);
-    this.truncateOutput(node as OutputNode, size);
+    const node = this.tree.lookup(path);
+    this.decide('truncate', path, this.targetOf(node));
+    if (node.kind !== 'output') this.refuse('truncate', path, 'EACCES', `${path} is read-only`);
+    this.truncateOutput(node, size);
   }
 
   ftruncate(fh: number, size: number): void {
-    const handle = this.handle(fh);
-    if (handle.node?.kind !== 'output') this.refuse('truncate', handle.path, 'EACCES', `${handle.path} is read-only`);
-    const node = handle.node as OutputNode;
+    const handle = this.handles.get(fh);
+    const node = handle.node;
+    if (node?.kind !== 'output') this.refuse('truncate', handle.path, 'EACCES', `${handle.path} is read-only`);
     ftruncateSync(handle.fd!, size);
     node.hash.truncated(size);
     node.size = fstatSync(handle.fd!).size;
@@ -492,7 +392,6 @@ export class SessionVfs {
 
   /** Access and modification times, each to the nanosecond, `now` or left as they are (utimensat). */
   utimens(path: string, atime: TimeSpec, mtime: TimeSpec): void {
-    this.mustBelong('utimens', path);
     const node = this.writable(path, 'utimens');
     const now = new Date();
     const at = (t: Exclude<TimeSpec, 'omit'>): { date: Date; subMs: number } =>
@@ -512,49 +411,46 @@ export class SessionVfs {
 
   /** Modes are kept during the run (the exec bit works); finalise stores outputs read-only, as always. */
   chmod(path: string, mode: number): void {
-    this.mustBelong('chmod', path);
     const node = this.writable(path, 'chmod');
     if (node.kind === 'symlink') throw new MountRefusal('EOPNOTSUPP', `${path} is a symbolic link`);
     node.mode = mode & PERMISSIONS;
     node.ctime = new Date();
   }
 
-  /** A node of the writable area (an output, a folder the run may change, a link, a FIFO), else a refusal. */
-  private writable(path: string, op: string): OutputNode | DirNode | SymlinkNode | SpecialNode {
-    const node = this.lookup(path);
-    if (node.kind === 'output' || node.kind === 'symlink' || node.kind === 'special' || (node.kind === 'dir' && !node.control)) return node;
-    this.refuseChange(op, path, node);
+  /** A node the run may change (an output, a folder of its own, a link, a FIFO), else a journalled refusal. */
+  private writable(path: string, op: string): OutputNode | Dir | SymlinkNode | SpecialNode {
+    const node = this.tree.lookup(path);
+    this.decide(op, path, this.targetOf(node));
+    return node as OutputNode | Dir | SymlinkNode | SpecialNode;
   }
 
   /** A symbolic link: recorded with its target, never a data product. */
   symlink(target: string, path: string): void {
-    this.mustBelong('symlink', path);
     if (Buffer.byteLength(target) > SYMLINK_MAX) this.refuse('symlink', path, 'ENAMETOOLONG', `a link target of ${Buffer.byteLength(target)} bytes`);
     const { parent, name } = this.freeName(path, 'symlink', false);
     const now = new Date();
-    parent.children.set(name, { kind: 'symlink', target, mtime: now, ctime: now, ...this.owner() });
-    this.touched(parent, now);
+    parent.children.set(name, { kind: 'symlink', target, mtime: now, ctime: now, atime: now, ...this.owner() });
+    touched(parent, now);
     this.recorder.record({ op: 'symlink', path, reason: `-> ${target}` });
   }
 
   /** A hard link to an output: one node and one staged file; every name left at finalise is registered. */
   link(from: string, to: string): void {
-    this.mustBelong('link', to);
-    const node = this.lookup(from);
+    const node = this.tree.lookup(from);
     if (node.kind === 'dir') throw new MountRefusal('EPERM', `${from} is a directory`);
-    if (node.kind !== 'output') this.refuse('link', to, 'EPERM', node.kind === 'input' ? `input ${label(node.read)} is read-only: link to a copy` : `${from} cannot be linked`);
-    const { parent, name } = this.freeName(to, 'link', true);
+    if (node.kind === 'input') this.refuse('link', to, 'EPERM', `input ${label(node.read)} is read-only: link to a copy`, node.read.dataProductId);
+    if (node.kind !== 'output') this.refuse('link', to, 'EPERM', `${from} cannot be linked`);
+    const { parent, name, slot } = this.freeName(to, 'link', true);
     parent.children.set(name, node);
     node.nlink++;
     const now = new Date();
     node.ctime = now;
-    this.touched(parent, now);
-    this.recorder.record({ op: 'link', path: to, reason: `to ${from}; ${this.slotLabel(to)}` });
+    touched(parent, now);
+    this.recorder.record({ op: 'link', path: to, reason: `to ${from}; ${slotLabel(slot)}` });
   }
 
   /** mknod: a regular file becomes an output; FIFOs, sockets and device nodes work (as on ext4) and are never registered. */
   mknod(path: string, mode: number, rdev = 0): void {
-    this.mustBelong('mknod', path);
     const type = mode & S_IFMT;
     if (type === S_IFREG || type === 0) {
       this.newOutput(path, mode, 'mknod');
@@ -564,44 +460,40 @@ export class SessionVfs {
     const { parent, name } = this.freeName(path, 'mknod', false);
     const now = new Date();
     const device = type === S_IFCHR || type === S_IFBLK;
-    parent.children.set(name, { kind: 'special', type, rdev: device ? rdev : 0, mode: mode & PERMISSIONS, mtime: now, ctime: now, ...this.owner() });
-    this.touched(parent, now);
+    parent.children.set(name, { kind: 'special', type, rdev: device ? rdev : 0, mode: mode & PERMISSIONS, mtime: now, ctime: now, atime: now, ...this.owner() });
+    touched(parent, now);
     this.recorder.record({ op: 'mknod', path, reason: SPECIAL_TYPES[type]! });
   }
 
   // ---- namespace changes -----------------------------------------------------
 
   mkdir(path: string, mode = 0o755): void {
-    this.mustBelong('mkdir', path);
     const { parent, name } = this.freeName(path, 'mkdir', false);
-    const dir = { ...this.dir(false), ...this.owner() };
-    dir.mode = mode & PERMISSIONS;
+    const dir: Dir = { ...newDir<ResolvedRead>(false, mode & PERMISSIONS), ...this.owner() };
     parent.children.set(name, dir);
-    this.touched(parent, dir.mtime);
+    touched(parent, dir.mtime);
   }
 
   rmdir(path: string): void {
-    this.mustBelong('rmdir', path);
-    const { parent, name } = this.parentOf(path);
+    const { parent, name } = this.parentOf(path, 'rmdir');
     const node = parent.children.get(name);
     if (!node) throw new MountRefusal('ENOENT', `${path} does not exist`);
     if (node.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path} is not a directory`);
-    if (node.control) this.refuse('rmdir', path, 'EACCES', '.fair/ is read-only');
+    this.decide('rmdir', path, this.targetOf(node));
     if (node.children.size > 0) throw new MountRefusal('ENOTEMPTY', `${path} is not empty`);
     parent.children.delete(name);
-    this.touched(parent, new Date());
+    touched(parent, new Date());
   }
 
   unlink(path: string): void {
-    this.mustBelong('unlink', path);
-    const { parent, name } = this.parentOf(path);
+    const { parent, name } = this.parentOf(path, 'unlink');
     const node = parent.children.get(name);
     if (!node) throw new MountRefusal('ENOENT', `${path} does not exist`);
     if (node.kind === 'dir') throw new MountRefusal('EISDIR', `${path} is a directory`);
-    if (node.kind === 'input' || node.kind === 'virtual') this.refuseChange('unlink', path, node);
+    this.decide('unlink', path, this.targetOf(node));
     this.dropName(node);
     parent.children.delete(name);
-    this.touched(parent, new Date());
+    touched(parent, new Date());
     this.recorder.record({ op: 'unlink', path });
   }
 
@@ -613,25 +505,18 @@ export class SessionVfs {
     if (node.nlink === 0) rmSync(node.staging, { force: true });
   }
 
-  /** A folder's entries changed: its mtime and ctime. */
-  private touched(dir: DirNode, when: Date): void {
-    dir.mtime = dir.ctime = when;
-    dir.mtimeSubMs = 0;
-  }
-
   rename(from: string, to: string): void {
-    this.mustBelong('rename', from);
-    const src = this.parentOf(from);
+    const src = this.parentOf(from, 'rename');
     const node = src.parent.children.get(src.name);
     if (!node) throw new MountRefusal('ENOENT', `${from} does not exist`);
-    if (node.kind === 'input' || node.kind === 'virtual' || (node.kind === 'dir' && (node.control || containsFixed(node)))) {
-      this.refuseChange('rename', from, node);
-    }
-    const dst = this.parentOf(to);
+    // A folder holding inputs or control files cannot move: their paths are the config's.
+    const fixed = node.kind === 'dir' && !node.control && holdsFixed(node);
+    this.decide('rename', from, fixed ? { kind: 'control' } : this.targetOf(node));
+    const dst = this.parentOf(to, 'rename');
     const existing = dst.parent.children.get(dst.name);
     if (existing === node) return;
     if (existing) {
-      if (existing.kind === 'input' || existing.kind === 'virtual') this.refuseChange('rename', to, existing);
+      this.decide('rename', to, this.targetOf(existing));
       if (existing.kind === 'dir') {
         if (node.kind !== 'dir') throw new MountRefusal('EISDIR', `${to} is a directory`);
         if (existing.children.size > 0) throw new MountRefusal('ENOTEMPTY', `${to} is not empty`);
@@ -639,24 +524,19 @@ export class SessionVfs {
         throw new MountRefusal('ENOTDIR', `${to} is not a directory`);
       }
     }
-    if (node.kind === 'output') this.checkWritable(dst.parent, to, 'rename');
-    else if (dst.parent.control) this.refuse('rename', to, 'EACCES', '.fair/ is read-only');
+    const arriving: Target = node.kind === 'output' ? { kind: 'new-output', inControl: dst.parent.control } : { kind: 'new-entry', inControl: dst.parent.control };
+    this.decide('rename', to, arriving);
     if (existing) this.dropName(existing);
     src.parent.children.delete(src.name);
     dst.parent.children.set(dst.name, node);
     const now = new Date();
-    this.touched(src.parent, now);
-    this.touched(dst.parent, now);
-    if (node.kind !== 'dir') node.ctime = now;
+    touched(src.parent, now);
+    touched(dst.parent, now);
+    if (node.kind === 'output' || node.kind === 'symlink' || node.kind === 'special') node.ctime = now;
     this.recorder.record({ op: 'rename', path: to, reason: `from ${from}` });
   }
 
   // ---- helpers ---------------------------------------------------------------
-
-  private dir(control: boolean): DirNode {
-    const now = new Date();
-    return { kind: 'dir', children: new Map(), mtime: now, ctime: now, mode: 0o755, control };
-  }
 
   private stat(mode: number, size: number, mtime: Date, nlink = 1, ctime = mtime, node: SetTimes & { uid?: number; gid?: number } = {}): FileStat {
     const stat = makeStat(mode, size, mtime, nlink, ctime, node);
@@ -671,54 +551,11 @@ export class SessionVfs {
     return node.snapshot.data;
   }
 
-  private lookup(path: string): Node {
-    let node: Node = this.root;
-    for (const part of split(path)) {
-      if (node.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: a parent is not a directory`);
-      const next: Node | undefined = node.children.get(part);
-      if (!next) throw new MountRefusal('ENOENT', `${path} does not exist`);
-      node = next;
-    }
-    return node;
-  }
-
-  private parentOf(path: string): { parent: DirNode; name: string } {
-    const parts = split(path);
-    const name = parts.pop();
-    if (name === undefined) throw new MountRefusal('EBUSY', 'the mount root cannot be changed');
-    // NAME_MAX as on every Linux filesystem (the FUSE kernel lets up to 1024 bytes through).
-    if (Buffer.byteLength(name) > NAME_MAX) this.refuse('name', path, 'ENAMETOOLONG', `a name of ${Buffer.byteLength(name)} bytes is longer than ${NAME_MAX}`);
-    const parent = this.lookup(parts.join('/'));
-    if (parent.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: the parent is not a directory`);
-    return { parent, name };
-  }
-
-  private ensureParents(path: string): { parent: DirNode; name: string } {
-    const parts = split(path);
-    const name = parts.pop()!;
-    let dir = this.root;
-    for (const part of parts) {
-      let next = dir.children.get(part);
-      if (!next) {
-        next = this.dir(false);
-        dir.children.set(part, next);
-      }
-      if (next.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: ${part} is a file`);
-      dir = next;
-    }
-    return { parent: dir, name };
-  }
-
-  private handle(fh: number): Handle {
-    const handle = this.handles.get(fh);
-    if (!handle) throw new MountRefusal('EBADF', `no open file handle ${fh}`);
-    return handle;
-  }
-
-  private addHandle(h: Omit<Handle, 'bytesRead' | 'bytesWritten'>): number {
-    const id = this.nextHandle++;
-    this.handles.set(id, { ...h, bytesRead: 0, bytesWritten: 0 });
-    return id;
+  /** The tree's parentOf, with a name longer than NAME_MAX journalled as the refusal it is. */
+  private parentOf(path: string, op: string): { parent: Dir; name: string } {
+    const name = split(path).pop() ?? '';
+    if (Buffer.byteLength(name) > NAME_MAX) this.refuse(op, path, 'ENAMETOOLONG', `a name of ${Buffer.byteLength(name)} bytes is longer than ${NAME_MAX}`);
+    return this.tree.parentOf(path);
   }
 
   private truncateOutput(node: OutputNode, size: number): void {
@@ -730,60 +567,26 @@ export class SessionVfs {
   }
 
   /**
-   * The parent and name for a new entry: the name must be free and the folder
-   * writable; an output (or a name for one) also follows the undeclared-writes policy.
+   * The parent and name for a new entry: the name must be free and the run's
+   * rules must allow it there (a new output also follows the undeclared-writes policy).
    */
-  private freeName(path: string, op: string, output: boolean): { parent: DirNode; name: string } {
-    const { parent, name } = this.parentOf(path);
+  private freeName(path: string, op: string, output: boolean): { parent: Dir; name: string; slot?: ResolvedWrite } {
+    const { parent, name } = this.parentOf(path, op);
     if (parent.children.has(name)) throw new MountRefusal('EEXIST', `${path} exists`);
-    if (output) this.checkWritable(parent, path, op);
-    else if (parent.control) this.refuse(op, path, 'EACCES', '.fair/ is read-only');
-    return { parent, name };
-  }
-
-  /** Where a new output may appear: not in .fair/, and per the undeclared-writes policy. */
-  private checkWritable(parent: DirNode, path: string, op: string): void {
-    if (parent.control) this.refuse(op, path, 'EACCES', '.fair/ is read-only');
-    if (this.working.undeclaredWrites === 'reject' && !this.writeSlot(path)) {
-      this.refuse(op, path, 'EACCES', `undeclared write to ${path} refused (undeclared_writes: reject / --strict); declare it under write:`);
-    }
+    const decision = this.decide(op, path, { kind: output ? 'new-output' : 'new-entry', inControl: parent.control });
+    return decision.kind === 'allowed' && decision.slot ? { parent, name, slot: decision.slot } : { parent, name };
   }
 
   writeSlot(path: string): ResolvedWrite | undefined {
-    return matchWrite(this.working.writes, path);
+    return this.rules.slot(path);
   }
 
-  private slotLabel(path: string): string {
-    const slot = this.writeSlot(path);
-    return slot ? `declared: ${slot.alias}` : 'undeclared';
-  }
-
-  private refuseChange(op: string, path: string, node: Node): never {
-    if (node.kind === 'input') {
-      this.refuse(op, path, 'EACCES', `input ${label(node.read)} is read-only: a run may not modify registered data`, node.read.dataProductId);
-    }
-    this.refuse(op, path, 'EACCES', `${path} is read-only`);
-  }
-
-  private refuse(op: string, path: string, errno: MountRefusal['errno'], reason: string, dataProduct?: number): never {
+  private refuse(op: string, path: string, errno: MountRefusal['errno'], reason: string, dataProduct?: number | null): never {
     this.recorder.record({ op, path, outcome: 'refused', reason: `${errno}: ${reason}`, dataProduct: dataProduct ?? null });
     throw new MountRefusal(errno, reason);
   }
 }
 
-function split(path: string): string[] {
-  return path.split('/').filter((p) => p !== '');
-}
-
-function label(read: ResolvedRead): string {
-  return `${read.namespace}:${read.name}@${read.version}`;
-}
-
-/** A folder holding inputs or control files cannot move: their paths are the config's. */
-function containsFixed(dir: DirNode): boolean {
-  for (const child of dir.children.values()) {
-    if (child.kind === 'input' || child.kind === 'virtual') return true;
-    if (child.kind === 'dir' && containsFixed(child)) return true;
-  }
-  return false;
+function slotLabel(slot: ResolvedWrite | undefined): string {
+  return slot ? `declared: ${slot.alias}` : 'undeclared';
 }

@@ -13,9 +13,9 @@ import { componentBytes } from '../store/components.js';
 import { loadHdf5 } from '../store/hdf5.js';
 import { DataStore } from '../store/store.js';
 import { gitInfo, type GitInfo } from './git.js';
-import { Catalog } from './catalog.js';
+import { Catalog } from '../vfs/catalog.js';
 import { AccessRecorder } from './recorder.js';
-import { SessionVfs } from './vfs.js';
+import { SessionVfs } from './session-fs.js';
 
 export interface OpenSessionOptions {
   home: Home;

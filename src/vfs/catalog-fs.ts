@@ -1,15 +1,9 @@
 import { statfsSync } from 'node:fs';
-import { MountError, MountRefusal } from '../errors.js';
-import type { Registry } from '../registry/registry.js';
-import { Catalog, type CatalogOpen } from '../session/catalog.js';
-import { closeOpenFile, readOpenFile } from '../session/open-file.js';
-import type { FileStat } from '../session/stat.js';
-import { loadHdf5 } from '../store/hdf5.js';
-import { FuseMount, type ServedFs } from './fuse-adapter.js';
-import { fuseMounts } from './fusermount.js';
-import { ownerFsname } from './owner.js';
-
-export const CATALOG_SUBTYPE = 'fairfs-catalog';
+import { MountRefusal } from '../errors.js';
+import type { Catalog, CatalogOpen } from './catalog.js';
+import { closeOpenFile, readOpenFile } from './open-file.js';
+import type { ServedFs, StatFs } from './served-fs.js';
+import type { FileStat } from './stat.js';
 
 const readOnly = (): never => {
   throw new MountRefusal('EROFS', 'the catalog is read-only');
@@ -38,7 +32,7 @@ export class CatalogFs implements ServedFs {
     this.catalog.getattr(path);
     if (mode & 2) readOnly();
   }
-  statfs(): object {
+  statfs(): StatFs {
     const s = statfsSync(this.statDir);
     return { bsize: s.bsize, frsize: s.bsize, blocks: s.blocks, bfree: 0, bavail: 0, files: s.files, ffree: 0, favail: 0, namemax: 255 };
   }
@@ -68,31 +62,4 @@ export class CatalogFs implements ServedFs {
   rename = readOnly;
   mkdir = readOnly;
   rmdir = readOnly;
-}
-
-/** Serve the catalog until the mount goes away (`fairfs unmount` / fusermount -u) or a signal. */
-export async function serveCatalog(registry: Registry, mountpoint: string, statDir: string, home: string): Promise<{ done: Promise<void> }> {
-  await loadHdf5();
-  let fuse: FuseMount;
-  try {
-    fuse = await FuseMount.mount(mountpoint, new CatalogFs(new Catalog(registry), statDir), { subtype: CATALOG_SUBTYPE, fsname: ownerFsname('catalog', null, home), cacheSeconds: 2 });
-  } catch (err) {
-    throw new MountError(`cannot mount the catalog on ${mountpoint}: ${(err as Error).message}`, { hint: 'run `fairfs doctor`' });
-  }
-  const done = new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (): void => {
-      if (stopping) return;
-      stopping = true;
-      clearInterval(watch);
-      fuse.unmount().then(resolve, resolve);
-    };
-    // fuse-native does not report an external unmount: notice it from mountinfo.
-    const watch = setInterval(() => {
-      if (!fuseMounts().some((m) => m.mountpoint === mountpoint)) stop();
-    }, 500);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  return { done };
 }

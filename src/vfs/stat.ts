@@ -1,4 +1,4 @@
-/** File attributes as the FUSE adapter hands them to the kernel. */
+/** File attributes as a backend hands them to the kernel. */
 export interface FileStat {
   mode: number;
   size: number;
@@ -24,9 +24,6 @@ export interface SetTimes {
   atimeSubMs?: number;
   mtimeSubMs?: number;
 }
-
-/** A time as utimens gives it: seconds and nanoseconds, now, or leave it. */
-export type TimeSpec = { sec: number; nsec: number } | 'now' | 'omit';
 
 export const S_IFDIR = 0o040000;
 export const S_IFREG = 0o100000;

@@ -9,8 +9,10 @@ export class StreamHash {
   private hash: Hash = createHash('sha1');
   private hashed = 0;
   private sequential = true;
+  private digest: string | null = null;
 
   wrote(position: number, data: Buffer): void {
+    this.digest = null;
     if (!this.sequential) return;
     if (position !== this.hashed) {
       this.sequential = false;
@@ -21,6 +23,7 @@ export class StreamHash {
   }
 
   truncated(size: number): void {
+    this.digest = null;
     if (size === 0) {
       this.hash = createHash('sha1');
       this.hashed = 0;
@@ -30,10 +33,12 @@ export class StreamHash {
     }
   }
 
-  /** The digest if it covers exactly `size` bytes, else null (re-hash needed). */
+  /** The digest if it covers exactly `size` bytes, else null (re-hash needed). Asking again gives the same answer. */
   digestFor(size: number): string | null {
+    if (this.digest !== null) return this.hashed === size ? this.digest : null;
     if (!this.sequential || this.hashed !== size) return null;
-    this.sequential = false; // a Hash can be digested once
-    return this.hash.digest('hex');
+    this.digest = this.hash.digest('hex');
+    this.sequential = false; // a Hash can be digested once; any later write needs a re-read
+    return this.digest;
   }
 }

@@ -1,7 +1,8 @@
 import { appendFile, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
-import { MountedSession, prepareMountpoint } from '../../src/mount/session-mount.js';
+import { backends } from '../../src/mount/backends.js';
+import { MountedSession, prepareMountpoint } from '../../src/session/served.js';
 import { conformance, type Driver } from '../helpers/conformance.js';
 import { exec } from '../helpers/cli.js';
 import { fuseMountpoints } from '../helpers/mount.js';
@@ -24,19 +25,21 @@ function mountDriver(root: string): Driver {
   };
 }
 
-t.test('conformance through a real FUSE mount', async (t) => {
-  const { session, dir } = await openTestSession(t);
-  const mnt = join(dir, 'mnt');
-  await prepareMountpoint(session.home, session.registry, mnt);
-  const mounted = await MountedSession.start(session, mnt, { log: () => {} });
-  let stopped = false;
-  t.teardown(async () => {
-    if (!stopped) await mounted.stop({ status: 'aborted', exitCode: null }, { force: true }).catch(() => {});
-    if (fuseMountpoints().includes(mnt)) await exec('fusermount3', ['-uz', mnt]);
+for (const backend of backends) {
+  t.test(`conformance through a real FUSE mount served by ${backend.name}`, async (t) => {
+    const { session, dir } = await openTestSession(t);
+    const mnt = join(dir, 'mnt');
+    await prepareMountpoint(session.home, session.registry, mnt);
+    const mounted = await MountedSession.start(session, mnt, { log: () => {}, backend });
+    let stopped = false;
+    t.teardown(async () => {
+      if (!stopped) await mounted.stop({ status: 'aborted', exitCode: null }, { force: true }).catch(() => {});
+      if (fuseMountpoints().includes(mnt)) await exec('fusermount3', ['-uz', mnt]);
+    });
+    await conformance(t, mountDriver(mnt), session);
+    const report = await mounted.stop({ status: 'completed', exitCode: 0 });
+    stopped = true;
+    t.same(report.outputs.map((o) => `${o.path} -> ${o.product}`), ['results/table.csv -> out:results/table@0.0.1']);
+    t.notOk(fuseMountpoints().includes(mnt), 'unmounted after finalise');
   });
-  await conformance(t, mountDriver(mnt), session);
-  const report = await mounted.stop({ status: 'completed', exitCode: 0 });
-  stopped = true;
-  t.same(report.outputs.map((o) => `${o.path} -> ${o.product}`), ['results/table.csv -> out:results/table@0.0.1']);
-  t.notOk(fuseMountpoints().includes(mnt), 'unmounted after finalise');
-});
+}

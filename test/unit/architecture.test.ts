@@ -4,8 +4,10 @@ import t from 'tap';
 import { projectRoot } from '../helpers/cli.js';
 
 /*
- * The layout is the architecture: cli → session/sync/server → registry/store/formats → errors/processes,
- * mount → session. Each native or network library has exactly one home.
+ * The layout is the architecture: cli → session/sync/server → registry/store/formats → errors/processes.
+ * A session is served by a backend: session → mount (the FUSE backends) → vfs (the neutral tree and
+ * the ServedFs contract). The run's rules live in session/ only; vfs/ and mount/ know nothing of runs,
+ * and mount/ knows nothing but vfs/. Each native or network library has exactly one home.
  */
 
 const src = join(projectRoot, 'src');
@@ -38,11 +40,12 @@ t.test('dependencies point one way', async (t) => {
     registry: ['errors', 'formats'],
     store: ['errors', 'formats', 'processes'],
     config: ['errors', 'registry', 'store', 'formats'],
-    session: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats'],
-    mount: ['errors', 'processes', 'home', 'session', 'registry', 'store', 'config', 'formats'],
+    vfs: ['errors', 'config', 'registry', 'store', 'formats'],
+    mount: ['errors', 'processes', 'vfs'],
+    session: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats', 'vfs', 'mount'],
     server: ['errors', 'processes', 'registry', 'store', 'formats'],
     sync: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats'],
-    cli: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats', 'session', 'mount', 'server', 'sync'],
+    cli: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats', 'vfs', 'session', 'mount', 'server', 'sync'],
   };
   for (const { file, layer: l, imports: list } of sources) {
     for (const target of list.filter((i) => i.startsWith('.'))) {
@@ -65,4 +68,24 @@ t.test('only the CLI exits the process', async (t) => {
     if (l === 'cli') continue;
     t.notMatch(readFileSync(join(src, file), 'utf8'), /process\.exit\(/, `${file} does not call process.exit`);
   }
+});
+
+t.test('the neutral tree does not know the run: vfs/ never reads the config of a run', async (t) => {
+  for (const { file, layer: l, imports: list } of sources) {
+    if (l !== 'vfs') continue;
+    const run = list.filter((i) => /config\/(resolve|load|register-items)\.js$/.test(i) && !/catalog\.ts$/.test(file));
+    t.same(run, [], `${file} does not import the run's config`);
+  }
+});
+
+t.test('every backend serves the ServedFs contract of vfs/, and only mount/ speaks FUSE', async (t) => {
+  const served = readFileSync(join(src, 'vfs', 'served-fs.ts'), 'utf8');
+  t.match(served, /export interface ServedFs\b/, 'the contract lives in vfs/');
+  t.match(served, /export interface Backend\b/);
+  for (const { file, layer: l } of sources) {
+    if (l === 'mount') continue;
+    t.notMatch(readFileSync(join(src, file), 'utf8'), /import\(\s*['"]fuse-native['"]\s*\)/, `${file} leaves fuse-native to mount/`);
+  }
+  t.match(readFileSync(join(src, 'session', 'session-fs.ts'), 'utf8'), /class SessionVfs implements ServedFs/, 'the session filesystem is served through the contract');
+  t.match(readFileSync(join(src, 'session', 'session-fs.ts'), 'utf8'), /this\.rules\.decide\(/, 'and puts every change to the run\'s rules');
 });

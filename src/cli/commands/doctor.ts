@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { findFusermount } from '../../mount/fusermount.js';
 import { describeOwner } from '../../mount/owner.js';
-import { isLive, otherMounts } from '../../mount/recover.js';
+import { isLive, otherMounts } from '../../session/recover.js';
 import { openHome, type GlobalOptions } from '../context.js';
 
 interface Check {
@@ -31,14 +31,9 @@ export default async function doctor(g: GlobalOptions): Promise<number> {
       : { name: 'fusermount', ok: false, detail: 'neither fusermount3 nor fusermount found', fix: 'apt-get install -y fuse3' },
   );
   try {
-    await import('fuse-native');
-    checks.push({ name: 'libfuse2', ok: true, detail: 'fuse-native loaded libfuse.so.2' });
-    const { patchedBinding } = await import('../../mount/fuse-adapter.js');
-    checks.push(
-      patchedBinding
-        ? { name: 'binding', ok: true, detail: "fuse-native patched: both file times with nanoseconds, each request's caller" }
-        : { name: 'binding', ok: false, detail: 'the prebuilt fuse-native: file times set by programs are lost', fix: 'bash scripts/patch-fuse-native.sh (needs g++, make, patch)' },
-    );
+    // Loaded here, not at start: a missing libfuse must be reported, not crash the doctor.
+    const { backends } = await import('../../mount/backends.js');
+    for (const backend of backends) checks.push(...backend.check());
   } catch (err) {
     checks.push({ name: 'libfuse2', ok: false, detail: (err as Error).message, fix: 'apt-get install -y libfuse2 (not `fuse`, which conflicts with fuse3)' });
   }

@@ -3,10 +3,15 @@ import { openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { asFairfsError, MountError, UsageError } from '../../errors.js';
 import type { Home } from '../../home.js';
-import { serveCatalog } from '../../mount/catalog-mount.js';
 import type { Registry } from '../../registry/registry.js';
-import { fromWire, type ControlReply } from '../../mount/control.js';
-import { prepareMountpoint } from '../../mount/session-mount.js';
+import { defaultBackend } from '../../mount/backends.js';
+import { CATALOG_SUBTYPE, ownerFsname } from '../../mount/owner.js';
+import { serveUntilUnmounted } from '../../mount/serve.js';
+import { fromWire, type ControlReply } from '../../session/control.js';
+import { prepareMountpoint } from '../../session/served.js';
+import { loadHdf5 } from '../../store/hdf5.js';
+import { Catalog } from '../../vfs/catalog.js';
+import { CatalogFs } from '../../vfs/catalog-fs.js';
 import { openHome, type GlobalOptions } from '../context.js';
 import { info } from '../output.js';
 import { startSession } from '../start-session.js';
@@ -76,10 +81,15 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
 }
 
 async function catalogMount(home: Home, registry: Registry, mountpoint: string, notify: ((msg: DaemonMessage) => void) | null): Promise<number> {
-  let served: Awaited<ReturnType<typeof serveCatalog>>;
+  let served: Awaited<ReturnType<typeof serveUntilUnmounted>>;
   try {
     await prepareMountpoint(home, registry, mountpoint);
-    served = await serveCatalog(registry, mountpoint, home.dataStore, home.root);
+    await loadHdf5();
+    served = await serveUntilUnmounted(defaultBackend, mountpoint, new CatalogFs(new Catalog(registry), home.dataStore), {
+      subtype: CATALOG_SUBTYPE,
+      fsname: ownerFsname('catalog', null, home.root),
+      cacheSeconds: 2,
+    });
   } catch (err) {
     const e = asFairfsError(err);
     notify?.({ type: 'error', error: { name: e.name, message: e.message, exitCode: e.exitCode, errno: e.errno, ...(e.hint ? { hint: e.hint } : {}) } });

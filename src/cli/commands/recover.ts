@@ -1,5 +1,5 @@
 import { describeOwner } from '../../mount/owner.js';
-import { otherMounts, recoverStale, removeDeadMount } from '../../mount/recover.js';
+import { otherMounts, recoverStale, removeDeadMount } from '../../session/recover.js';
 import { sweepPartialUploads } from '../../server/files.js';
 import { DataStore } from '../../store/store.js';
 import { sweepPullStaging } from '../../sync/pull.js';

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { InternalError, MissingDataError } from '../../errors.js';
-import { fromWire, sendControl } from '../../mount/control.js';
-import { CATALOG_SUBTYPE } from '../../mount/catalog-mount.js';
+import { CATALOG_SUBTYPE } from '../../mount/owner.js';
+import { fromWire, sendControl } from '../../session/control.js';
 import { fuseMounts, fusermountUnmount, isMounted } from '../../mount/fusermount.js';
 import { info } from '../output.js';
-import { recoverStale } from '../../mount/recover.js';
+import { recoverStale } from '../../session/recover.js';
 import { describeOwner, judgeMount } from '../../mount/owner.js';
 import type { FinaliseReport } from '../../session/finalise.js';
 import { openHome, type GlobalOptions } from '../context.js';

@@ -1,14 +1,14 @@
 import t from 'tap';
 import { MountRefusal } from '../../../src/errors.js';
-import type { SessionVfs } from '../../../src/session/vfs.js';
+import type { ServedFs } from '../../../src/vfs/served-fs.js';
 import { conformance, type Driver } from '../../helpers/conformance.js';
 import { openTestSession } from '../../helpers/session.js';
 
 const O_WRONLY = 1;
 const O_APPEND = 0o2000;
 
-/** Drive SessionVfs directly, the way the FUSE adapter does. */
-function directDriver(vfs: SessionVfs): Driver {
+/** Drive a ServedFs directly, the way a backend does. */
+function directDriver(vfs: ServedFs): Driver {
   const p = (path: string): string => `/${path}`;
   const wrap = async <T>(fn: () => T): Promise<T> => {
     try {

@@ -1,0 +1,97 @@
+import type { FileStat } from './stat.js';
+
+/*
+ * What a backend serves and how it plugs in. A backend (fuse-native today; a
+ * native libfuse 3 one next) turns kernel requests into calls on a ServedFs and
+ * says who made each request; it knows nothing of runs, inputs or outputs. The
+ * session's rules live behind the ServedFs (session/session-fs.ts), so every
+ * backend gives the same journal and the same registry rows.
+ */
+
+/** Who made the request being served: the process and its credentials. */
+export interface Caller {
+  pid: number;
+  uid: number;
+  gid: number;
+  umask: number;
+}
+
+/** A time as utimensat gives it: seconds and nanoseconds, now, or leave it as it is. */
+export type TimeSpec = { sec: number; nsec: number } | 'now' | 'omit';
+
+export interface StatFs {
+  bsize: number;
+  frsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+  favail: number;
+  namemax: number;
+}
+
+/**
+ * A filesystem as a backend drives it: paths are absolute within the mount
+ * ("/", "/a/b"), every method is synchronous and touches only backing files
+ * (never the mount itself), and a refusal throws MountRefusal with its errno.
+ */
+export interface ServedFs {
+  getattr(path: string): FileStat;
+  readdir(path: string): string[];
+  access(path: string, mode: number): void;
+  statfs(): StatFs;
+  open(path: string, flags: number): number;
+  create(path: string, mode: number): number;
+  read(fh: number, buf: Buffer, len: number, pos: number): number;
+  write(fh: number, buf: Buffer, len: number, pos: number): number;
+  release(fh: number): void;
+  truncate(path: string, size: number): void;
+  ftruncate(fh: number, size: number): void;
+  utimens(path: string, atime: TimeSpec, mtime: TimeSpec): void;
+  chmod(path: string, mode: number): void;
+  unlink(path: string): void;
+  rename(from: string, to: string): void;
+  mkdir(path: string, mode: number): void;
+  rmdir(path: string): void;
+  readlink?(path: string): string;
+  symlink?(target: string, path: string): void;
+  link?(from: string, to: string): void;
+  mknod?(path: string, mode: number, rdev: number): void;
+  chown?(path: string, uid: number, gid: number): void;
+  /** Told once by the backend how to learn the caller of the request being served. */
+  callerFrom?(source: () => Caller | null): void;
+}
+
+export interface ServeOptions {
+  /** Shown as `fuse.<subtype>` in /proc/self/mountinfo. */
+  subtype: string;
+  /** The mount's source in mountinfo: who serves it (mount/owner.ts). */
+  fsname: string;
+  /** Kernel attribute/entry cache in seconds (longer for immutable trees). */
+  cacheSeconds?: number;
+  trace?: (line: string) => void;
+  onUnexpected?: (op: string, path: string, err: unknown) => void;
+}
+
+/** A ServedFs mounted by a backend. */
+export interface ServedMount {
+  readonly mountpoint: string;
+  unmount(): Promise<void>;
+}
+
+/** One line of `fairfs doctor` about a backend. */
+export interface BackendCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+/** A way of putting a ServedFs on a mountpoint: the sessions and the catalog are served through one. */
+export interface Backend {
+  readonly name: string;
+  serve(mountpoint: string, fs: ServedFs, opts: ServeOptions): Promise<ServedMount>;
+  /** What `fairfs doctor` says about it: loaded, and what it can do. */
+  check(): BackendCheck[];
+}

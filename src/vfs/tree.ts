@@ -1,0 +1,164 @@
+import { MountRefusal } from '../errors.js';
+import type { SetTimes } from './stat.js';
+import type { StreamHash } from './stream-hash.js';
+
+/*
+ * The tree a session serves: folders, read-only files backed by the data store,
+ * files being written (backed by staging files), links, FIFOs and rendered
+ * control files. It knows paths, names and times; what a run may do with them
+ * is decided by the session's rules, not here.
+ */
+
+/** A read-only file the tree serves from a backing file or rendered bytes. */
+export interface BackedFile {
+  size: number;
+  storedFile: string;
+  /** Bytes rendered before mounting (a component of a core-format file), served instead of the file. */
+  content?: Buffer;
+  registeredAt: string;
+}
+
+interface Owned {
+  /** Owner and group: the creator's, or chown's (root only); unset means the serving process's. */
+  uid?: number;
+  gid?: number;
+}
+
+export interface DirNode<I> extends SetTimes, Owned {
+  kind: 'dir';
+  children: Map<string, Node<I>>;
+  mtime: Date;
+  ctime: Date;
+  /** Permission bits (mkdir's mode after the caller's umask; chmod). */
+  mode: number;
+  /** `.fair/` and its subfolders: nothing may be created there. */
+  control: boolean;
+}
+export interface InputNode<I> {
+  kind: 'input';
+  read: I;
+  mtime: Date;
+}
+export interface OutputNode extends SetTimes, Owned {
+  kind: 'output';
+  staging: string;
+  size: number;
+  mtime: Date;
+  ctime: Date;
+  /** Permission bits (create's mode after the caller's umask; chmod). */
+  mode: number;
+  /** Names in the tree (hard links share one node and one staging file). */
+  nlink: number;
+  hash: StreamHash;
+  openHandles: number;
+}
+/** A symbolic link: kept, never followed by fairfs (the kernel resolves it). */
+export interface SymlinkNode extends SetTimes, Owned {
+  kind: 'symlink';
+  target: string;
+  mtime: Date;
+  ctime: Date;
+}
+/** A FIFO, socket or device node made by mknod/mkfifo/bind: the kernel serves it. */
+export interface SpecialNode extends SetTimes, Owned {
+  kind: 'special';
+  /** The device number of a character or block device. */
+  rdev: number;
+  /** S_IFIFO, S_IFSOCK, S_IFCHR or S_IFBLK. */
+  type: number;
+  mode: number;
+  mtime: Date;
+  ctime: Date;
+}
+/** A control file rendered on demand (`.fair/run.json`, ...). */
+export interface VirtualNode {
+  kind: 'virtual';
+  render: () => Buffer;
+  snapshot: { data: Buffer; at: number } | null;
+}
+export type Node<I> = DirNode<I> | InputNode<I> | OutputNode | VirtualNode | SymlinkNode | SpecialNode;
+
+export const NAME_MAX = 255;
+
+export function split(path: string): string[] {
+  return path.split('/').filter((p) => p !== '');
+}
+
+/** A new folder, stamped now (atime too, as a local filesystem does). */
+export function newDir<I>(control: boolean, mode = 0o755): DirNode<I> {
+  const now = new Date();
+  return { kind: 'dir', children: new Map(), mtime: now, ctime: now, atime: now, mode, control };
+}
+
+export class Tree<I extends BackedFile> {
+  readonly root: DirNode<I> = newDir(false);
+
+  lookup(path: string): Node<I> {
+    let node: Node<I> = this.root;
+    for (const part of split(path)) {
+      if (node.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: a parent is not a directory`);
+      const next: Node<I> | undefined = node.children.get(part);
+      if (!next) throw new MountRefusal('ENOENT', `${path} does not exist`);
+      node = next;
+    }
+    return node;
+  }
+
+  /** The folder holding `path` and the last name; the name's length is checked as on every Linux filesystem. */
+  parentOf(path: string): { parent: DirNode<I>; name: string } {
+    const parts = split(path);
+    const name = parts.pop();
+    if (name === undefined) throw new MountRefusal('EBUSY', 'the mount root cannot be changed');
+    // The FUSE kernel lets names of up to 1024 bytes through; ext4 and friends stop at NAME_MAX.
+    if (Buffer.byteLength(name) > NAME_MAX) throw new MountRefusal('ENAMETOOLONG', `a name of ${Buffer.byteLength(name)} bytes is longer than ${NAME_MAX}`);
+    const parent = this.lookup(parts.join('/'));
+    if (parent.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: the parent is not a directory`);
+    return { parent, name };
+  }
+
+  /** The folder for `path`, made (with its parents) where missing. */
+  ensureParents(path: string): { parent: DirNode<I>; name: string } {
+    const parts = split(path);
+    const name = parts.pop()!;
+    let dir = this.root;
+    for (const part of parts) {
+      let next = dir.children.get(part);
+      if (!next) {
+        next = newDir<I>(false);
+        dir.children.set(part, next);
+      }
+      if (next.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: ${part} is a file`);
+      dir = next;
+    }
+    return { parent: dir, name };
+  }
+
+  /** Every file being written, by its current path (a hard-linked file once per name), sorted. */
+  outputs(): { path: string; node: OutputNode }[] {
+    const found: { path: string; node: OutputNode }[] = [];
+    const walk = (dir: DirNode<I>, prefix: string): void => {
+      for (const [name, child] of dir.children) {
+        const path = prefix ? `${prefix}/${name}` : name;
+        if (child.kind === 'output') found.push({ path, node: child });
+        else if (child.kind === 'dir' && !child.control) walk(child, path);
+      }
+    };
+    walk(this.root, '');
+    return found.sort((a, b) => a.path.localeCompare(b.path));
+  }
+}
+
+/** A folder's entries changed: its mtime and ctime. */
+export function touched<I>(dir: DirNode<I>, when: Date): void {
+  dir.mtime = dir.ctime = when;
+  dir.mtimeSubMs = 0;
+}
+
+/** Whether a folder holds files whose paths are fixed (inputs, control files) anywhere below it. */
+export function holdsFixed<I>(dir: DirNode<I>): boolean {
+  for (const child of dir.children.values()) {
+    if (child.kind === 'input' || child.kind === 'virtual') return true;
+    if (child.kind === 'dir' && holdsFixed(child)) return true;
+  }
+  return false;
+}
