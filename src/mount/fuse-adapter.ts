@@ -32,8 +32,11 @@ function timeSpec(t: number | [number, number]): TimeSpec {
  * writes unless asked for big_writes, which costs a JS round trip per page.
  */
 class FairfsFuse extends Fuse {
+  /** use_ino: the ServedFs's inode numbers reach programs (every name of a hard link shows one inode). */
+  useIno = false;
+
   protected override _fuseOptions(): string {
-    return `${super._fuseOptions()},big_writes,max_write=131072,max_read=131072`;
+    return `${super._fuseOptions()},big_writes,max_write=131072,max_read=131072${this.useIno ? ',use_ino' : ''}`;
   }
 }
 
@@ -56,6 +59,7 @@ class FuseMount implements ServedMount {
       entryTimeout: cache,
       maxRead: 131072,
     });
+    fuse.useIno = opts.inodes ?? false;
     // The patched binding knows each request's caller while its handler runs.
     const withContext = fuse as unknown as { context?: () => Caller | null };
     if (patchedBinding && withContext.context) fs.callerFrom?.(() => withContext.context!.call(fuse));

@@ -49,6 +49,7 @@ export class MountedSession {
     try {
       fuse = await (opts.backend ?? defaultBackend).serve(mountpoint, session.vfs, {
         subtype: SESSION_SUBTYPE,
+        inodes: true,
         fsname: ownerFsname('run', session.runId, session.home.root),
         ...(opts.debug ? { trace: (line: string) => log(`fuse ${line}`) } : {}),
         onUnexpected: (op, path, err) => log(`fairfs: unexpected error in ${op} ${path}: ${(err as Error)?.stack ?? err}`),

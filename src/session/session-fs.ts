@@ -8,7 +8,7 @@ import { closeOpenFile, readOpenFile } from '../vfs/open-file.js';
 import type { Caller, ServedFs, StatFs, TimeSpec } from '../vfs/served-fs.js';
 import { makeStat, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type SetTimes } from '../vfs/stat.js';
 import { StreamHash } from '../vfs/stream-hash.js';
-import { holdsFixed, NAME_MAX, newDir, split, touched, Tree, type DirNode, type Node as TreeNode, type OutputNode, type SymlinkNode, type SpecialNode, type VirtualNode } from '../vfs/tree.js';
+import { attach, detach, holdsFixed, NAME_MAX, newDir, split, touched, Tree, type DirNode, type Node as TreeNode, type OutputNode, type SymlinkNode, type SpecialNode, type VirtualNode } from '../vfs/tree.js';
 import { Callers } from './callers.js';
 import type { OutputFile } from './outputs.js';
 import type { AccessRecorder } from './recorder.js';
@@ -79,6 +79,10 @@ export class SessionVfs implements ServedFs {
   /** Who makes the request being served (the backend's answer; null: it cannot say). */
   private callerSource: () => Caller | null = () => null;
   private readonly loggedCatalog = new Set<string>();
+  /** Inode numbers: one per node (every name of a hard link shares it), one per catalog path. */
+  private readonly inos = new WeakMap<object, number>();
+  private readonly catalogInos = new Map<string, number>();
+  private nextIno = 2;
 
   constructor(opts: SessionVfsOptions) {
     this.catalog = opts.catalog ?? null;
@@ -93,7 +97,7 @@ export class SessionVfs implements ServedFs {
     };
     for (const read of this.working.reads) {
       const { parent, name } = this.tree.ensureParents(read.path);
-      parent.children.set(name, { kind: 'input', read, mtime: new Date(read.registeredAt) });
+      attach(parent, name, { kind: 'input', read, mtime: new Date(read.registeredAt) });
     }
     for (const write of this.working.writes) {
       // Missing parents of declared outputs exist implicitly (DESIGN §5).
@@ -103,11 +107,11 @@ export class SessionVfs implements ServedFs {
       if (fixed.length) this.tree.ensureParents(`${fixed.join('/')}/-`);
     }
     const fair = newDir<ResolvedRead>(true);
-    this.tree.root.children.set('.fair', fair);
+    attach(this.tree.root, '.fair', fair);
     for (const [name, render] of Object.entries(opts.control)) {
-      fair.children.set(name, { kind: 'virtual', render: () => Buffer.from(render()), snapshot: null });
+      attach(fair, name, { kind: 'virtual', render: () => Buffer.from(render()), snapshot: null });
     }
-    if (this.catalog) fair.children.set('catalog', newDir(true));
+    if (this.catalog) attach(fair, 'catalog', newDir(true));
   }
 
   // ---- who asks ---------------------------------------------------------------
@@ -170,11 +174,27 @@ export class SessionVfs implements ServedFs {
 
   getattr(path: string): FileStat {
     const sub = this.inCatalog(path);
-    if (sub !== null) return this.catalog!.getattr(sub);
+    if (sub !== null) {
+      const stat = this.catalog!.getattr(sub);
+      let ino = this.catalogInos.get(sub);
+      if (ino === undefined) this.catalogInos.set(sub, (ino = this.nextIno++));
+      return { ...stat, ino };
+    }
     const node = this.tree.lookup(path);
+    return { ...this.attributes(node), ino: this.inoOf(node) };
+  }
+
+  private inoOf(node: Node): number {
+    if (node === this.tree.root) return 1;
+    let ino = this.inos.get(node);
+    if (ino === undefined) this.inos.set(node, (ino = this.nextIno++));
+    return ino;
+  }
+
+  private attributes(node: Node): FileStat {
     switch (node.kind) {
       case 'dir':
-        return this.stat(S_IFDIR | (node.control ? 0o555 : node.mode), 4096, node.mtime, 2, node.ctime, node);
+        return this.stat(S_IFDIR | (node.control ? 0o555 : node.mode), 4096, node.mtime, 2 + node.subdirs, node.ctime, node);
       case 'input':
         return this.stat(S_IFREG | 0o444, node.read.size, node.mtime);
       case 'output':
@@ -182,9 +202,9 @@ export class SessionVfs implements ServedFs {
       case 'virtual':
         return this.stat(S_IFREG | 0o444, this.render(node).length, this.started);
       case 'symlink':
-        return this.stat(S_IFLNK | 0o777, Buffer.byteLength(node.target), node.mtime, 1, node.ctime, node);
+        return this.stat(S_IFLNK | 0o777, Buffer.byteLength(node.target), node.mtime, node.nlink, node.ctime, node);
       case 'special': {
-        const stat = this.stat(node.type | node.mode, 0, node.mtime, 1, node.ctime, node);
+        const stat = this.stat(node.type | node.mode, 0, node.mtime, node.nlink, node.ctime, node);
         return node.rdev ? { ...stat, rdev: node.rdev } : stat;
       }
     }
@@ -323,7 +343,7 @@ export class SessionVfs implements ServedFs {
       kind: 'output', staging, size: 0, mtime: now, ctime: now, atime: now,
       mode: mode & PERMISSIONS, nlink: 1, hash: new StreamHash(), openHandles: 0, ...this.owner(),
     };
-    parent.children.set(name, node);
+    attach(parent, name, node);
     touched(parent, now);
     this.recorder.record({ op: 'create', path, reason: slotLabel(slot) });
     return node;
@@ -429,24 +449,28 @@ export class SessionVfs implements ServedFs {
     if (Buffer.byteLength(target) > SYMLINK_MAX) this.refuse('symlink', path, 'ENAMETOOLONG', `a link target of ${Buffer.byteLength(target)} bytes`);
     const { parent, name } = this.freeName(path, 'symlink', false);
     const now = new Date();
-    parent.children.set(name, { kind: 'symlink', target, mtime: now, ctime: now, atime: now, ...this.owner() });
+    attach(parent, name, { kind: 'symlink', target, nlink: 1, mtime: now, ctime: now, atime: now, ...this.owner() });
     touched(parent, now);
     this.recorder.record({ op: 'symlink', path, reason: `-> ${target}` });
   }
 
-  /** A hard link to an output: one node and one staged file; every name left at finalise is registered. */
+  /**
+   * A hard link: one node under two names. An output's names share one staged
+   * file and every name left at finalise is registered; links to symbolic
+   * links, FIFOs, sockets and devices work as on ext4 and are never registered.
+   */
   link(from: string, to: string): void {
     const node = this.tree.lookup(from);
     if (node.kind === 'dir') throw new MountRefusal('EPERM', `${from} is a directory`);
     if (node.kind === 'input') this.refuse('link', to, 'EPERM', `input ${label(node.read)} is read-only: link to a copy`, node.read.dataProductId);
-    if (node.kind !== 'output') this.refuse('link', to, 'EPERM', `${from} cannot be linked`);
-    const { parent, name, slot } = this.freeName(to, 'link', true);
-    parent.children.set(name, node);
+    if (node.kind === 'virtual') this.refuse('link', to, 'EPERM', `${from} is a control file`);
+    const { parent, name, slot } = this.freeName(to, 'link', node.kind === 'output');
+    attach(parent, name, node);
     node.nlink++;
     const now = new Date();
     node.ctime = now;
     touched(parent, now);
-    this.recorder.record({ op: 'link', path: to, reason: `to ${from}; ${slotLabel(slot)}` });
+    this.recorder.record({ op: 'link', path: to, reason: node.kind === 'output' ? `to ${from}; ${slotLabel(slot)}` : `to ${from}` });
   }
 
   /** mknod: a regular file becomes an output; FIFOs, sockets and device nodes work (as on ext4) and are never registered. */
@@ -460,7 +484,7 @@ export class SessionVfs implements ServedFs {
     const { parent, name } = this.freeName(path, 'mknod', false);
     const now = new Date();
     const device = type === S_IFCHR || type === S_IFBLK;
-    parent.children.set(name, { kind: 'special', type, rdev: device ? rdev : 0, mode: mode & PERMISSIONS, mtime: now, ctime: now, atime: now, ...this.owner() });
+    attach(parent, name, { kind: 'special', type, rdev: device ? rdev : 0, mode: mode & PERMISSIONS, nlink: 1, mtime: now, ctime: now, atime: now, ...this.owner() });
     touched(parent, now);
     this.recorder.record({ op: 'mknod', path, reason: SPECIAL_TYPES[type]! });
   }
@@ -470,7 +494,7 @@ export class SessionVfs implements ServedFs {
   mkdir(path: string, mode = 0o755): void {
     const { parent, name } = this.freeName(path, 'mkdir', false);
     const dir: Dir = { ...newDir<ResolvedRead>(false, mode & PERMISSIONS), ...this.owner() };
-    parent.children.set(name, dir);
+    attach(parent, name, dir);
     touched(parent, dir.mtime);
   }
 
@@ -481,7 +505,7 @@ export class SessionVfs implements ServedFs {
     if (node.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path} is not a directory`);
     this.decide('rmdir', path, this.targetOf(node));
     if (node.children.size > 0) throw new MountRefusal('ENOTEMPTY', `${path} is not empty`);
-    parent.children.delete(name);
+    detach(parent, name);
     touched(parent, new Date());
   }
 
@@ -492,17 +516,17 @@ export class SessionVfs implements ServedFs {
     if (node.kind === 'dir') throw new MountRefusal('EISDIR', `${path} is a directory`);
     this.decide('unlink', path, this.targetOf(node));
     this.dropName(node);
-    parent.children.delete(name);
+    detach(parent, name);
     touched(parent, new Date());
     this.recorder.record({ op: 'unlink', path });
   }
 
   /** One name of a node goes: an output's staged bytes go with its last name (open handles keep their fd). */
   private dropName(node: Node): void {
-    if (node.kind !== 'output') return;
+    if (node.kind !== 'output' && node.kind !== 'symlink' && node.kind !== 'special') return;
     node.nlink--;
     node.ctime = new Date();
-    if (node.nlink === 0) rmSync(node.staging, { force: true });
+    if (node.kind === 'output' && node.nlink === 0) rmSync(node.staging, { force: true });
   }
 
   rename(from: string, to: string): void {
@@ -527,8 +551,8 @@ export class SessionVfs implements ServedFs {
     const arriving: Target = node.kind === 'output' ? { kind: 'new-output', inControl: dst.parent.control } : { kind: 'new-entry', inControl: dst.parent.control };
     this.decide('rename', to, arriving);
     if (existing) this.dropName(existing);
-    src.parent.children.delete(src.name);
-    dst.parent.children.set(dst.name, node);
+    detach(src.parent, src.name);
+    attach(dst.parent, dst.name, node);
     const now = new Date();
     touched(src.parent, now);
     touched(dst.parent, now);

@@ -70,6 +70,8 @@ export interface ServeOptions {
   fsname: string;
   /** Kernel attribute/entry cache in seconds (longer for immutable trees). */
   cacheSeconds?: number;
+  /** The ServedFs gives every entry its own `ino` (one for all names of a hard-linked file): show those. */
+  inodes?: boolean;
   trace?: (line: string) => void;
   onUnexpected?: (op: string, path: string, err: unknown) => void;
 }

@@ -12,6 +12,8 @@ export interface FileStat {
   blocks: number;
   /** The device number of a device node. */
   rdev?: number;
+  /** The inode number, when the served tree keeps them (ServeOptions.inodes). */
+  ino?: number;
   /** Nanoseconds within the millisecond of each time (the patched binding passes them on). */
   atimeSubMs?: number;
   mtimeSubMs?: number;

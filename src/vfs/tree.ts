@@ -26,7 +26,10 @@ interface Owned {
 
 export interface DirNode<I> extends SetTimes, Owned {
   kind: 'dir';
+  /** Entries: change them through attach/detach, which keep `subdirs` true. */
   children: Map<string, Node<I>>;
+  /** Folders among the children: a folder's link count is 2 + this, as on ext4. */
+  subdirs: number;
   mtime: Date;
   ctime: Date;
   /** Permission bits (mkdir's mode after the caller's umask; chmod). */
@@ -56,6 +59,8 @@ export interface OutputNode extends SetTimes, Owned {
 export interface SymlinkNode extends SetTimes, Owned {
   kind: 'symlink';
   target: string;
+  /** Names in the tree (a hard link to a link shares the node). */
+  nlink: number;
   mtime: Date;
   ctime: Date;
 }
@@ -67,6 +72,8 @@ export interface SpecialNode extends SetTimes, Owned {
   /** S_IFIFO, S_IFSOCK, S_IFCHR or S_IFBLK. */
   type: number;
   mode: number;
+  /** Names in the tree (hard links share the node). */
+  nlink: number;
   mtime: Date;
   ctime: Date;
 }
@@ -80,6 +87,12 @@ export type Node<I> = DirNode<I> | InputNode<I> | OutputNode | VirtualNode | Sym
 
 export const NAME_MAX = 255;
 
+/** The FUSE kernel lets names of up to 1024 bytes through; ext4 and friends stop at NAME_MAX, so does this tree. */
+export function checkName(name: string): void {
+  const bytes = Buffer.byteLength(name);
+  if (bytes > NAME_MAX) throw new MountRefusal('ENAMETOOLONG', `a name of ${bytes} bytes is longer than ${NAME_MAX}`);
+}
+
 export function split(path: string): string[] {
   return path.split('/').filter((p) => p !== '');
 }
@@ -87,7 +100,22 @@ export function split(path: string): string[] {
 /** A new folder, stamped now (atime too, as a local filesystem does). */
 export function newDir<I>(control: boolean, mode = 0o755): DirNode<I> {
   const now = new Date();
-  return { kind: 'dir', children: new Map(), mtime: now, ctime: now, atime: now, mode, control };
+  return { kind: 'dir', children: new Map(), subdirs: 0, mtime: now, ctime: now, atime: now, mode, control };
+}
+
+/** Put a node under a name in a folder (replacing what was there). */
+export function attach<I>(dir: DirNode<I>, name: string, node: Node<I>): void {
+  detach(dir, name);
+  dir.children.set(name, node);
+  if (node.kind === 'dir') dir.subdirs++;
+}
+
+/** Take a name out of a folder. */
+export function detach<I>(dir: DirNode<I>, name: string): void {
+  const old = dir.children.get(name);
+  if (!old) return;
+  dir.children.delete(name);
+  if (old.kind === 'dir') dir.subdirs--;
 }
 
 export class Tree<I extends BackedFile> {
@@ -97,6 +125,7 @@ export class Tree<I extends BackedFile> {
     let node: Node<I> = this.root;
     for (const part of split(path)) {
       if (node.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: a parent is not a directory`);
+      checkName(part);
       const next: Node<I> | undefined = node.children.get(part);
       if (!next) throw new MountRefusal('ENOENT', `${path} does not exist`);
       node = next;
@@ -109,8 +138,7 @@ export class Tree<I extends BackedFile> {
     const parts = split(path);
     const name = parts.pop();
     if (name === undefined) throw new MountRefusal('EBUSY', 'the mount root cannot be changed');
-    // The FUSE kernel lets names of up to 1024 bytes through; ext4 and friends stop at NAME_MAX.
-    if (Buffer.byteLength(name) > NAME_MAX) throw new MountRefusal('ENAMETOOLONG', `a name of ${Buffer.byteLength(name)} bytes is longer than ${NAME_MAX}`);
+    checkName(name);
     const parent = this.lookup(parts.join('/'));
     if (parent.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: the parent is not a directory`);
     return { parent, name };
@@ -125,7 +153,7 @@ export class Tree<I extends BackedFile> {
       let next = dir.children.get(part);
       if (!next) {
         next = newDir<I>(false);
-        dir.children.set(part, next);
+        attach(dir, part, next);
       }
       if (next.kind !== 'dir') throw new MountRefusal('ENOTDIR', `${path}: ${part} is a file`);
       dir = next;

@@ -50,10 +50,23 @@ t.test('modes, links, FIFOs and tar/cp -a on a session match a native folder', a
   t.match(big.stderr, /File too large/, 'EFBIG, not EIO');
   t.equal((await exec('stat', ['-c', '%s', join(mnt, 'private.txt')])).stdout, '7\n', 'and the file is unchanged');
 
+  // Every name of a hard link shows one inode (tar and rsync -H find hard links by it); links to links and FIFOs work.
+  const inodes = await exec('stat', ['-c', '%i', join(mnt, 'hard.txt'), join(mnt, 'private.txt'), join(mnt, 'run.sh')]);
+  const [i1, i2, i3] = inodes.stdout.trim().split('\n');
+  t.ok(i1 === i2 && i1 !== i3, `one inode for both names, another for another file (${inodes.stdout.trim().replace(/\n/g, ' ')})`);
+  t.equal((await exec('ln', [join(mnt, 'link.sh'), join(mnt, 'link-again.sh')])).code, 0, 'a hard link to a symbolic link');
+  t.equal((await exec('readlink', [join(mnt, 'link-again.sh')])).stdout, 'run.sh\n');
+  // A name longer than NAME_MAX is ENAMETOOLONG wherever it appears, not ENOENT.
+  const long = 'x'.repeat(256);
+  t.match((await exec('stat', [join(mnt, long)])).stderr, /File name too long/, 'stat of a too-long name');
+  t.match((await exec('stat', [join(mnt, long, 'below')])).stderr, /File name too long/, 'and of a path through one');
+
   // A FIFO works and is never registered.
   t.equal((await exec('mkfifo', [join(mnt, 'pipe')])).code, 0);
   const fifo = await exec('sh', ['-c', 'echo through > "$1" & cat "$1"; wait', 'sh', join(mnt, 'pipe')]);
   t.equal(fifo.stdout, 'through\n', 'the FIFO carries data');
+  t.equal((await exec('ln', [join(mnt, 'pipe'), join(mnt, 'pipe-again')])).code, 0, 'a hard link to a FIFO');
+  t.equal((await exec('stat', ['-c', '%F %h', join(mnt, 'pipe-again')])).stdout, 'fifo 2\n');
 
   // tar of a tree with symlinks, hard links and modes, and cp -a of it: the same shape as natively.
   const src = join(h.dir, 'tree');
