@@ -46,6 +46,7 @@ export function buildProgram(): Command {
     .option('-f, --foreground', 'stay in the foreground; finalise on SIGINT/SIGTERM')
     .option('--strict', 'refuse undeclared writes (EACCES)')
     .option('--catalog', 'read-only mount of every data product in the local registry, no code run')
+    .option('--follow <pid>', "only this process's tree (and processes carrying the run's FAIRFS_RUN_ID) make the run's inputs and outputs")
     .addOption(new Option('--notify-parent').hideHelp())
     .action((config: string, dir: string | undefined, o, cmd: Command) =>
       run(() => import('./commands/mount.js'), globals(cmd), config, dir, o),

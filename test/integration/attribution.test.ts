@@ -108,3 +108,36 @@ t.test('without a followed tree (fairfs mount), every process counts and is name
   const shown = await fairfsJson<Shown>(h.home, ['show', run!.run_id]);
   t.same(shown.inputs.map((i) => i.product), ['SCRC:human/population@0.1.0']);
 });
+
+t.test('fairfs mount --follow PID: only that process tree makes the run; others are outside', async (t) => {
+  const h = await exampleHome(t);
+  const config = join(h.dir, 'config.yaml');
+  writeFileSync(config, CONFIG);
+  const mnt = join(h.dir, 'mnt');
+  const go = join(h.dir, 'go');
+  // The followed shell waits for the mount, then its children read an input and write the output.
+  const followed = spawn('sh', ['-c', `while [ ! -e ${JSON.stringify(go)} ]; do sleep 0.05; done; cat "$1/parameters.toml" > /dev/null && echo mine > "$1/result.txt"`, 'model', mnt], { stdio: 'ignore' });
+  const finished = new Promise<number | null>((r) => followed.on('exit', r));
+  t.teardown(() => {
+    followed.kill();
+  });
+  const bad = await fairfs(h.home, ['mount', config, mnt, '--follow', 'abc']);
+  t.equal(bad.code, 64, 'a follow that is not a pid is a usage error');
+  t.match(bad.stderr, /--follow takes a process id/);
+  t.equal((await fairfs(h.home, ['mount', config, mnt, '--follow', String(followed.pid)])).code, 0);
+  t.teardown(async () => {
+    await exec('fusermount3', ['-uz', mnt]).catch(() => undefined);
+  });
+  t.equal((await exec('cat', [join(mnt, 'population.csv')])).code, 0, 'another process may read');
+  const refused = await exec('sh', ['-c', 'echo theirs > "$1/other.txt"', 'sh', mnt]);
+  t.match(refused.stderr, /Permission denied/, 'but not write');
+  writeFileSync(go, '');
+  t.equal(await finished, 0, 'the followed tree read and wrote');
+  t.equal((await fairfs(h.home, ['unmount', mnt])).code, 0);
+  const [run] = await fairfsJson<{ run_id: string }[]>(h.home, ['runs']);
+  const shown = await fairfsJson<Shown & { outputs: { product: string }[] }>(h.home, ['show', run!.run_id]);
+  t.same(shown.inputs.map((i) => i.product), ['SCRC:sir/parameters@1.0.0'], "only the followed tree's read is an input");
+  t.same(shown.outputs.map((o) => o.product), ['who:result@0.0.1']);
+  t.ok(shown.processes.some((p) => p.outside && /^cat /.test(p.command)), 'the outside reader is listed as outside');
+  t.ok(shown.refusals.some((r) => r.path === '/other.txt' && /not part of the run/.test(r.reason)), 'the outside write is journalled as refused');
+});

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { asFairfsError, MountError, UsageError } from '../../errors.js';
+import { pidAlive } from '../../processes.js';
+import type { Session } from '../../session/session.js';
 import type { Home } from '../../home.js';
 import type { Registry } from '../../registry/registry.js';
 import { defaultBackend } from '../../mount/backends.js';
@@ -22,6 +24,7 @@ interface MountOptions {
   strict?: boolean;
   catalog?: boolean;
   notifyParent?: boolean;
+  follow?: string;
 }
 
 type DaemonMessage = { type: 'ready'; runId: string } | { type: 'error'; error: Extract<ControlReply, { ok: false }>['error'] };
@@ -32,6 +35,8 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
   const config = o.catalog ? null : configOrDir;
   const dir = o.catalog ? configOrDir : dirArg!;
   const mountpoint = resolve(dir);
+  const follow = o.follow === undefined ? null : followedPid(o.follow);
+  if (follow !== null && config === null) throw new UsageError('a catalog mount has no run to follow a process for', { hint: 'fairfs mount CONFIG DIR --follow PID' });
   if (!o.foreground) return daemonize(g, config, mountpoint, o);
 
   const notify = o.notifyParent && process.send ? (msg: DaemonMessage) => process.send!(msg) : null;
@@ -48,6 +53,7 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
       command: `fairfs mount ${config} ${dir}`,
       debug: g.debug ?? false,
       onControlStop: () => finished(),
+      ...(follow !== null ? { beforeMount: (s: Session) => s.vfs.follow(follow) } : {}),
     });
   } catch (err) {
     const e = asFairfsError(err);
@@ -102,6 +108,16 @@ async function catalogMount(home: Home, registry: Registry, mountpoint: string, 
   return 0;
 }
 
+/** The process a session follows: it must exist now, or its tree could never be told from others. */
+function followedPid(value: string): number {
+  const pid = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(pid) || pid <= 1) {
+    throw new UsageError(`--follow takes a process id, not ${JSON.stringify(value)}`, { hint: 'fairfs mount CONFIG DIR --follow "$$" follows this shell and what it starts' });
+  }
+  if (!pidAlive(pid)) throw new UsageError(`--follow ${pid}: no such process`, { hint: 'start the program first, or follow the shell that will start it' });
+  return pid;
+}
+
 /** Start the same command in the foreground as a detached daemon and wait until it serves. */
 function daemonize(g: GlobalOptions, config: string | null, mountpoint: string, o: MountOptions): Promise<number> {
   const { home } = openHome(g);
@@ -117,6 +133,7 @@ function daemonize(g: GlobalOptions, config: string | null, mountpoint: string, 
     '--foreground',
     '--notify-parent',
     ...(o.strict ? ['--strict'] : []),
+    ...(o.follow !== undefined ? ['--follow', o.follow] : []),
   ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log, 'ipc'] });
   return new Promise((resolvePromise, reject) => {
