@@ -178,10 +178,13 @@ export class SessionVfs implements ServedFs {
       const stat = this.catalog!.getattr(sub);
       let ino = this.catalogInos.get(sub);
       if (ino === undefined) this.catalogInos.set(sub, (ino = this.nextIno++));
-      return { ...stat, ino };
+      stat.ino = ino;
+      return stat;
     }
     const node = this.tree.lookup(path);
-    return { ...this.attributes(node), ino: this.inoOf(node) };
+    const stat = this.attributes(node);
+    stat.ino = this.inoOf(node);
+    return stat;
   }
 
   private inoOf(node: Node): number {

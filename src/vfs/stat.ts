@@ -12,7 +12,7 @@ export interface FileStat {
   blocks: number;
   /** The device number of a device node. */
   rdev?: number;
-  /** The inode number, when the served tree keeps them (ServeOptions.inodes). */
+  /** The inode number when the served tree keeps them (ServeOptions.inodes), else 0. */
   ino?: number;
   /** Nanoseconds within the millisecond of each time (the patched binding passes them on). */
   atimeSubMs?: number;
@@ -48,5 +48,7 @@ export function makeStat(mode: number, size: number, mtime: Date, nlink = 1, cti
     blocks: Math.ceil(size / 512),
     atimeSubMs: times.atime ? (times.atimeSubMs ?? 0) : (times.mtimeSubMs ?? 0),
     mtimeSubMs: times.mtimeSubMs ?? 0,
+    // Set by trees that keep inode numbers; 0 (in the object from the start, one shape for every stat) otherwise.
+    ino: 0,
   };
 }

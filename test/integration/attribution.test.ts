@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { cliPath, exec, fairfs, fairfsJson } from '../helpers/cli.js';
 import { exampleHome } from '../helpers/home.js';
 import { waitFor } from '../helpers/mount.js';
@@ -32,11 +32,16 @@ interface Shown {
   refusals: { op: string; path: string; reason: string }[];
 }
 
-t.test('a reader outside the run is journalled by pid and command, not linked; a process with the run id counts', async (t) => {
+/** A home with the example's inputs, the config above, and a mountpoint. */
+async function sessionHome(t: Test): Promise<{ h: Awaited<ReturnType<typeof exampleHome>>; config: string; mnt: string }> {
   const h = await exampleHome(t);
   const config = join(h.dir, 'config.yaml');
   writeFileSync(config, CONFIG);
-  const mnt = join(h.dir, 'mnt');
+  return { h, config, mnt: join(h.dir, 'mnt') };
+}
+
+t.test('a reader outside the run is journalled by pid and command, not linked; a process with the run id counts', async (t) => {
+  const { h, config, mnt } = await sessionHome(t);
   const ready = join(h.dir, 'ready');
   const go = join(h.dir, 'go');
   // The command reads one input, then waits while others act, then ends.
@@ -89,10 +94,7 @@ t.test('a reader outside the run is journalled by pid and command, not linked; a
 });
 
 t.test('without a followed tree (fairfs mount), every process counts and is named', async (t) => {
-  const h = await exampleHome(t);
-  const config = join(h.dir, 'config.yaml');
-  writeFileSync(config, CONFIG);
-  const mnt = join(h.dir, 'mnt');
+  const { h, config, mnt } = await sessionHome(t);
   t.equal((await fairfs(h.home, ['mount', config, mnt])).code, 0);
   t.teardown(async () => {
     await exec('fusermount3', ['-uz', mnt]).catch(() => undefined);
@@ -110,10 +112,7 @@ t.test('without a followed tree (fairfs mount), every process counts and is name
 });
 
 t.test('fairfs mount --follow PID: only that process tree makes the run; others are outside', async (t) => {
-  const h = await exampleHome(t);
-  const config = join(h.dir, 'config.yaml');
-  writeFileSync(config, CONFIG);
-  const mnt = join(h.dir, 'mnt');
+  const { h, config, mnt } = await sessionHome(t);
   const go = join(h.dir, 'go');
   // The followed shell waits for the mount, then its children read an input and write the output.
   const followed = spawn('sh', ['-c', `while [ ! -e ${JSON.stringify(go)} ]; do sleep 0.05; done; cat "$1/parameters.toml" > /dev/null && echo mine > "$1/result.txt"`, 'model', mnt], { stdio: 'ignore' });
