@@ -175,6 +175,12 @@ async function main() {
   }
   const native = rows.at(-1).seconds.native;
   lines.push(`| \`fairfs run\` end to end (mount + model + finalise) | ${(native * 1000).toFixed(0)} ms | – | ${(e2e * 1000).toFixed(0)} ms | ${(e2e / native).toFixed(2)}× | – |`);
+  // `fairfs add` of a folder of small files: one process, one transaction (against `cp -r` of it).
+  const folder = join(work, 'to-add');
+  await run('python3', ['-c', `import os,sys\nos.makedirs(sys.argv[1])\nfor i in range(${SMALL_FILES}): open(os.path.join(sys.argv[1],f'f{i}.csv'),'w').write(f'a,b\\n{i},{i}\\n')`, folder]);
+  const copied = await timed(() => run('cp', ['-r', folder, join(work, 'to-add-copy')]));
+  const added = await timed(() => fairfs(['add', folder, 'bench:added@1.0.0']));
+  lines.push(`| \`fairfs add\` of a folder of ${SMALL_FILES} small files (native: \`cp -r\`) | ${fmt(SMALL_FILES / copied)} files/s | – | ${fmt(SMALL_FILES / added)} files/s | ${(added / copied).toFixed(2)}× | – |`);
   console.log(lines.join('\n'));
 }
 

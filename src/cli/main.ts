@@ -30,8 +30,8 @@ export function buildProgram(): Command {
 
   program
     .command('add')
-    .description('register an existing local file as a data product (copied into the store)')
-    .argument('<file>', 'the file to register')
+    .description('register a local file (or every file under a folder, in one transaction) as data products, copied into the store')
+    .argument('<path>', 'the file to register, or a folder: each file becomes NAME/<its path without extension>')
     .argument('<product>', 'NAMESPACE:NAME@VERSION, e.g. SCRC:human/population@0.1.0')
     .option('--description <text>', 'description of the data product')
     .action((file: string, product: string, o, cmd: Command) =>
@@ -172,11 +172,16 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  // Exit explicitly: a finished FUSE session can leave native handles open.
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`fairfs: internal error: ${(err as Error)?.stack ?? err}\n`);
-    process.exit(ExitCode.internal);
-  },
-);
+/**
+ * Exit explicitly (a finished FUSE session can leave native handles open), but
+ * only once stdout and stderr are written out: a pipe takes 64 KiB at a time,
+ * and process.exit drops what is still queued (`fairfs ls --json | jq` got cut).
+ */
+function exitWhenFlushed(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv).then(exitWhenFlushed, (err: unknown) => {
+  process.stderr.write(`fairfs: internal error: ${(err as Error)?.stack ?? err}\n`);
+  exitWhenFlushed(ExitCode.internal);
+});

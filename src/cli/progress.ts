@@ -30,3 +30,23 @@ export function terminalProgress(): TransferProgress | undefined {
     },
   };
 }
+
+/** A count bar (files registered, ...) on a TTY; nothing otherwise. */
+export function countProgress(label: string, total: number): { advance(n: number): void; stop(): void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: `${label.padEnd(16).slice(0, 16)} {bar} {value}/{total}`, hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  let done = 0;
+  return {
+    advance(n) {
+      done += n;
+      bar.update(done);
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}
