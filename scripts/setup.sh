@@ -14,6 +14,9 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v patch >/dev/null 2>&1 || missing+=(patch)
+# The native fuse3 backend (native-shims/fuse3) builds against libfuse 3's headers.
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+[ -f /usr/include/fuse3/fuse.h ] || missing+=(libfuse3-dev)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # Real programs the tests run on mounts.
 command -v rsync >/dev/null 2>&1 || missing+=(rsync)
@@ -42,6 +45,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   touch "$stamp"
 fi
 bash scripts/patch-fuse-native.sh
+bash scripts/build-native.sh
 npx tsc -p tsconfig.json
 chmod +x dist/cli/main.js
 

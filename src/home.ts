@@ -24,6 +24,8 @@ export interface Settings {
   namespace?: string;
   /** The user as the author of what they write (FAIR-CLI's user: name, ORCID, uuid). */
   author?: AuthorSettings;
+  /** Which FUSE backend serves mounts (fuse3, fuse2); `--backend` and $FAIRFS_BACKEND win over it. */
+  backend?: string;
 }
 
 export interface AuthorSettings {

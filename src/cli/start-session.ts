@@ -1,4 +1,5 @@
 import type { Home } from '../home.js';
+import type { Backend } from '../vfs/served-fs.js';
 import { MountedSession, prepareMountpoint } from '../session/served.js';
 import type { Registry } from '../registry/registry.js';
 import { discardSession, Session, type OpenSessionOptions } from '../session/session.js';
@@ -7,6 +8,7 @@ import { info, noteNotActedOn } from './output.js';
 export interface StartOptions extends Pick<OpenSessionOptions, 'configFile' | 'strict' | 'command' | 'needScript'> {
   mountpoint: string;
   debug: boolean;
+  backend?: Backend;
   /** Runs between opening the session and mounting it (e.g. to settle the command). */
   beforeMount?: (session: Session) => void;
   onControlStop?: () => void;
@@ -31,7 +33,7 @@ export async function startSession(home: Home, registry: Registry, opts: StartOp
       needScript: opts.needScript ?? false,
     });
     opts.beforeMount?.(session);
-    const mounted = await MountedSession.start(session, opts.mountpoint, { debug: opts.debug, ...(opts.onControlStop ? { onControlStop: opts.onControlStop } : {}) });
+    const mounted = await MountedSession.start(session, opts.mountpoint, { debug: opts.debug, ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.onControlStop ? { onControlStop: opts.onControlStop } : {}) });
     info(`fairfs: run ${session.runId} mounted on ${opts.mountpoint}`);
     noteNotActedOn(session.config.notActedOn);
     for (const notice of session.notices) info(`fairfs: ${notice}`);

@@ -2,7 +2,7 @@ import { accessSync, constants, mkdirSync, readdirSync, statSync } from 'node:fs
 import type { Server } from 'node:net';
 import { BusyError, MountError } from '../errors.js';
 import type { Home } from '../home.js';
-import { defaultBackend } from '../mount/backends.js';
+import { chooseBackend } from '../mount/backends.js';
 import { fuseMounts, fusermountUnmount, isMounted } from '../mount/fusermount.js';
 import { describeOwner, judgeMount, ownerFsname, SESSION_SUBTYPE } from '../mount/owner.js';
 import type { Registry } from '../registry/registry.js';
@@ -47,7 +47,7 @@ export class MountedSession {
     const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     let fuse: ServedMount;
     try {
-      fuse = await (opts.backend ?? defaultBackend).serve(mountpoint, session.vfs, {
+      fuse = await (opts.backend ?? chooseBackend(undefined, log)).serve(mountpoint, session.vfs, {
         subtype: SESSION_SUBTYPE,
         inodes: true,
         fsname: ownerFsname('run', session.runId, session.home.root),

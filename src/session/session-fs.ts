@@ -1,11 +1,11 @@
-import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, statfsSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, statfsSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MountRefusal } from '../errors.js';
 import type { ResolvedRead, ResolvedWrite, WorkingConfig } from '../config/resolve.js';
 import type { Catalog } from '../vfs/catalog.js';
 import { HandleTable, type Handle } from '../vfs/handles.js';
 import { closeOpenFile, readOpenFile } from '../vfs/open-file.js';
-import type { Caller, ServedFs, StatFs, TimeSpec } from '../vfs/served-fs.js';
+import type { Caller, DataPath, HandleUsage, ServedFs, StatFs, TimeSpec } from '../vfs/served-fs.js';
 import { makeStat, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type SetTimes } from '../vfs/stat.js';
 import { StreamHash } from '../vfs/stream-hash.js';
 import { attach, detach, holdsFixed, NAME_MAX, newDir, split, touched, Tree, type DirNode, type Node as TreeNode, type OutputNode, type SymlinkNode, type SpecialNode, type VirtualNode } from '../vfs/tree.js';
@@ -34,6 +34,8 @@ interface SessionHandle {
   catalog?: { dataProduct: number; component: string };
   /** Opened by a process that is not part of the run: its reads are journalled as outside. */
   outside?: string;
+  /** The backend writes this handle's bytes itself (DataPath). */
+  nativeWrites?: boolean;
 }
 
 const CATALOG = '/.fair/catalog';
@@ -201,7 +203,7 @@ export class SessionVfs implements ServedFs {
       case 'input':
         return this.stat(S_IFREG | 0o444, node.read.size, node.mtime);
       case 'output':
-        return this.stat(S_IFREG | node.mode, node.size, node.mtime, node.nlink, node.ctime, node);
+        return this.stat(S_IFREG | node.mode, this.sizeOf(node), node.mtime, node.nlink, node.ctime, node);
       case 'virtual':
         return this.stat(S_IFREG | 0o444, this.render(node).length, this.started);
       case 'symlink':
@@ -262,7 +264,16 @@ export class SessionVfs implements ServedFs {
 
   /** The run's output set as it stands: every name of a regular file written in the mount, which finalise consumes. */
   outputs(): OutputFile[] {
-    return this.tree.outputs().map(({ path, node }) => ({ path, staging: node.staging, size: node.size, sha1: node.hash.digestFor(node.size) }));
+    return this.tree.outputs().map(({ path, node }) => {
+      const size = this.sizeOf(node);
+      return { path, staging: node.staging, size, sha1: node.hash.digestFor(size) };
+    });
+  }
+
+  /** An output's length: the staged file's while a backend writes it itself, else as tracked. */
+  private sizeOf(node: OutputNode): number {
+    if (node.nativeWriters) node.size = statSync(node.staging).size;
+    return node.size;
   }
 
   // ---- opening and I/O -------------------------------------------------------
@@ -372,9 +383,43 @@ export class SessionVfs implements ServedFs {
     return n;
   }
 
-  release(fh: number): void {
+  /**
+   * Where a backend may read and write an open file itself: inputs and
+   * registered data from their store file (never changing), outputs from their
+   * staged file; rendered control files only through read().
+   */
+  dataPath(fh: number): DataPath {
+    const handle = this.handles.get(fh);
+    const node = handle.node;
+    if (node?.kind === 'virtual') return { fd: null, writable: false, immutable: false, direct: true };
+    const writable = node?.kind === 'output' && handle.writable && handle.fd !== null;
+    if (writable && !handle.nativeWrites) {
+      handle.nativeWrites = true;
+      node.nativeWriters = (node.nativeWriters ?? 0) + 1;
+      node.hash.bypassed();
+    }
+    return { fd: handle.fd, writable, immutable: node?.kind === 'input' || handle.catalog !== undefined, direct: false };
+  }
+
+  /** An open file's attributes once its last name is gone. */
+  fgetattr(fh: number): FileStat {
+    const handle = this.handles.get(fh);
+    return handle.node ? this.attributes(handle.node) : this.getattr(handle.path);
+  }
+
+  release(fh: number, usage?: HandleUsage): void {
     const handle = this.handles.take(fh);
     if (!handle) return;
+    if (usage) {
+      handle.bytesRead += usage.bytesRead;
+      handle.bytesWritten += usage.bytesWritten;
+    }
+    const node = handle.node;
+    if (handle.nativeWrites && node?.kind === 'output') {
+      // The kernel has flushed this handle's pages (close waits for write-back): the staged length is the length.
+      node.size = fstatSync(handle.fd!).size;
+      node.nativeWriters!--;
+    }
     closeOpenFile(handle);
     this.recordClose(handle);
   }

@@ -2,7 +2,7 @@ import { statfsSync } from 'node:fs';
 import { MountRefusal } from '../errors.js';
 import type { Catalog, CatalogOpen } from './catalog.js';
 import { closeOpenFile, readOpenFile } from './open-file.js';
-import type { ServedFs, StatFs } from './served-fs.js';
+import type { DataPath, ServedFs, StatFs } from './served-fs.js';
 import type { FileStat } from './stat.js';
 
 const readOnly = (): never => {
@@ -46,6 +46,12 @@ export class CatalogFs implements ServedFs {
     const h = this.handles.get(fh);
     if (!h) throw new MountRefusal('EBADF', `no open file handle ${fh}`);
     return readOpenFile(h, buf, len, pos);
+  }
+  /** Registered bytes never change: the backend may read the store file itself and the kernel may keep them. */
+  dataPath(fh: number): DataPath {
+    const h = this.handles.get(fh);
+    if (!h) throw new MountRefusal('EBADF', `no open file handle ${fh}`);
+    return { fd: h.fd, writable: false, immutable: true, direct: false };
   }
   release(fh: number): void {
     const h = this.handles.get(fh);

@@ -19,6 +19,26 @@ export interface Caller {
 /** A time as utimensat gives it: seconds and nanoseconds, now, or leave it as it is. */
 export type TimeSpec = { sec: number; nsec: number } | 'now' | 'omit';
 
+/**
+ * Where an open file's bytes are: a backing file in this process that the
+ * backend reads and writes itself, or none (rendered bytes: read() is asked).
+ */
+export interface DataPath {
+  fd: number | null;
+  /** Writes on this handle may go to `fd`. */
+  writable: boolean;
+  /** The bytes never change while the mount lives (inputs, registered data): the kernel may cache them across opens. */
+  immutable: boolean;
+  /** Bytes rendered at open (control files): no page cache, the size is what read() gives. */
+  direct: boolean;
+}
+
+/** What a handle served through its DataPath read and wrote, told at release. */
+export interface HandleUsage {
+  bytesRead: number;
+  bytesWritten: number;
+}
+
 export interface StatFs {
   bsize: number;
   frsize: number;
@@ -45,7 +65,8 @@ export interface ServedFs {
   create(path: string, mode: number): number;
   read(fh: number, buf: Buffer, len: number, pos: number): number;
   write(fh: number, buf: Buffer, len: number, pos: number): number;
-  release(fh: number): void;
+  /** `usage`: what a backend that serves the bytes itself (dataPath) read and wrote through the handle. */
+  release(fh: number, usage?: HandleUsage): void;
   truncate(path: string, size: number): void;
   ftruncate(fh: number, size: number): void;
   utimens(path: string, atime: TimeSpec, mtime: TimeSpec): void;
@@ -59,6 +80,14 @@ export interface ServedFs {
   link?(from: string, to: string): void;
   mknod?(path: string, mode: number, rdev: number): void;
   chown?(path: string, uid: number, gid: number): void;
+  /**
+   * How an open handle's bytes may be served without a read() or write() call
+   * each: asked right after open/create by backends that can (fuse3). Without it,
+   * every read and write goes through the ServedFs.
+   */
+  dataPath?(fh: number): DataPath;
+  /** Attributes of an open handle whose name is gone (an unlinked file still open). */
+  fgetattr?(fh: number): FileStat;
   /** Told once by the backend how to learn the caller of the request being served. */
   callerFrom?(source: () => Caller | null): void;
 }
@@ -70,6 +99,8 @@ export interface ServeOptions {
   fsname: string;
   /** Kernel attribute/entry cache in seconds (longer for immutable trees). */
   cacheSeconds?: number;
+  /** The tree never changes while mounted (the catalog): the kernel may keep entries and attributes for the mount's life. */
+  immutable?: boolean;
   /** The ServedFs gives every entry its own `ino` (one for all names of a hard-linked file): show those. */
   inodes?: boolean;
   trace?: (line: string) => void;

@@ -33,6 +33,12 @@ export class StreamHash {
     }
   }
 
+  /** Bytes arrived without passing here (a backend wrote them itself): finalise re-reads the file. */
+  bypassed(): void {
+    this.digest = null;
+    this.sequential = false;
+  }
+
   /** The digest if it covers exactly `size` bytes, else null (re-hash needed). Asking again gives the same answer. */
   digestFor(size: number): string | null {
     if (this.digest !== null) return this.hashed === size ? this.digest : null;

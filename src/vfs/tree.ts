@@ -54,6 +54,8 @@ export interface OutputNode extends SetTimes, Owned {
   nlink: number;
   hash: StreamHash;
   openHandles: number;
+  /** Open handles whose writes a backend serves itself (DataPath): the staged file, not `size`, knows the length. */
+  nativeWriters?: number;
 }
 /** A symbolic link: kept, never followed by fairfs (the kernel resolves it). */
 export interface SymlinkNode extends SetTimes, Owned {

@@ -6,7 +6,7 @@ import { pidAlive } from '../../processes.js';
 import type { Session } from '../../session/session.js';
 import type { Home } from '../../home.js';
 import type { Registry } from '../../registry/registry.js';
-import { defaultBackend } from '../../mount/backends.js';
+import type { Backend } from '../../vfs/served-fs.js';
 import { CATALOG_SUBTYPE, ownerFsname } from '../../mount/owner.js';
 import { serveUntilUnmounted } from '../../mount/serve.js';
 import { fromWire, type ControlReply } from '../../session/control.js';
@@ -14,7 +14,7 @@ import { prepareMountpoint } from '../../session/served.js';
 import { loadHdf5 } from '../../store/hdf5.js';
 import { Catalog } from '../../vfs/catalog.js';
 import { CatalogFs } from '../../vfs/catalog-fs.js';
-import { openHome, type GlobalOptions } from '../context.js';
+import { backendFor, openHome, type GlobalOptions } from '../context.js';
 import { info } from '../output.js';
 import { startSession } from '../start-session.js';
 import { printFinaliseReport } from '../report.js';
@@ -41,7 +41,7 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
 
   const notify = o.notifyParent && process.send ? (msg: DaemonMessage) => process.send!(msg) : null;
   const { home, registry } = openHome(g);
-  if (config === null) return catalogMount(home, registry, mountpoint, notify);
+  if (config === null) return catalogMount(home, registry, mountpoint, backendFor(g, home), notify);
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   let started: Awaited<ReturnType<typeof startSession>>;
@@ -52,6 +52,7 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
       strict: o.strict ?? false,
       command: `fairfs mount ${config} ${dir}`,
       debug: g.debug ?? false,
+      backend: backendFor(g, home),
       onControlStop: () => finished(),
       ...(follow !== null ? { beforeMount: (s: Session) => s.vfs.follow(follow) } : {}),
     });
@@ -86,14 +87,16 @@ export default async function mount(g: GlobalOptions, configOrDir: string, dirAr
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
-async function catalogMount(home: Home, registry: Registry, mountpoint: string, notify: ((msg: DaemonMessage) => void) | null): Promise<number> {
+async function catalogMount(home: Home, registry: Registry, mountpoint: string, backend: Backend, notify: ((msg: DaemonMessage) => void) | null): Promise<number> {
   let served: Awaited<ReturnType<typeof serveUntilUnmounted>>;
   try {
     await prepareMountpoint(home, registry, mountpoint);
     await loadHdf5();
-    served = await serveUntilUnmounted(defaultBackend, mountpoint, new CatalogFs(new Catalog(registry), home.dataStore), {
+    served = await serveUntilUnmounted(backend, mountpoint, new CatalogFs(new Catalog(registry), home.dataStore), {
       subtype: CATALOG_SUBTYPE,
       fsname: ownerFsname('catalog', null, home.root),
+      // Registered data never changes: the kernel keeps what it has seen for the mount's life.
+      immutable: true,
       cacheSeconds: 2,
     });
   } catch (err) {
@@ -128,6 +131,7 @@ function daemonize(g: GlobalOptions, config: string | null, mountpoint: string, 
     '--home',
     home.root,
     ...(g.debug ? ['--debug'] : []),
+    ...(g.backend ? ['--backend', g.backend] : []),
     'mount',
     ...(config === null ? [mountpoint, '--catalog'] : [config, mountpoint]),
     '--foreground',

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { descendants } from '../../processes.js';
 import type { RunOutcome } from '../../session/finalise.js';
 import { configScript } from '../../session/script.js';
-import { openHome, type GlobalOptions } from '../context.js';
+import { backendFor, openHome, type GlobalOptions } from '../context.js';
 import { info } from '../output.js';
 import { startSession } from '../start-session.js';
 import { printFinaliseReport } from '../report.js';
@@ -55,6 +55,7 @@ export default async function run(g: GlobalOptions, config: string, argv: string
       command: scriptRun ? null : command.map(shellQuote).join(' '),
       needScript: scriptRun,
       debug: g.debug ?? false,
+      backend: backendFor(g, home),
       beforeMount: (session) => {
         if (!scriptRun) return;
         const script = configScript(session);

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "fairfs_fuse3",
+      "sources": ["src/fuse3_backend.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-std=gnu11", "<!@(pkg-config --cflags fuse3)"],
+      "libraries": ["<!@(pkg-config --libs fuse3)", "-lpthread"]
+    }
+  ]
+}

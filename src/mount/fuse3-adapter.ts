@@ -1,0 +1,271 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Errno, errnoOf, MountRefusal } from '../errors.js';
+import type { Backend, Caller, DataPath, ServedFs, ServedMount, ServeOptions, TimeSpec } from '../vfs/served-fs.js';
+import type { FileStat } from '../vfs/stat.js';
+import { fusermountUnmount } from './fusermount.js';
+
+/*
+ * The native backend (native-shims/fuse3): libfuse 3 on native threads with the
+ * kernel's write-back cache. Reads and writes of files with a backing file never
+ * enter JavaScript; every other request reaches `dispatch` below, which puts it
+ * to the ServedFs and answers with a number (-errno on refusal), a string or a
+ * list of names, and writes numeric answers into the shared `out` array.
+ */
+
+/** Kept in step with `enum op` in native-shims/fuse3/src/fuse3_backend.c. */
+const OP = {
+  GETATTR: 1, READDIR: 2, ACCESS: 3, STATFS: 4, OPEN: 5, CREATE: 6, READ: 7, WRITE: 8,
+  RELEASE: 9, TRUNCATE: 10, UTIMENS: 11, CHMOD: 12, CHOWN: 13, UNLINK: 14, RENAME: 15, MKDIR: 16,
+  RMDIR: 17, READLINK: 18, SYMLINK: 19, LINK: 20, MKNOD: 21, EXIT: 22,
+} as const;
+const OP_NAMES: Record<number, string> = Object.fromEntries(Object.entries(OP).map(([k, v]) => [v, k.toLowerCase()]));
+
+const OPEN_KEEP_CACHE = 1;
+const OPEN_DIRECT_IO = 2;
+const OPEN_WRITABLE = 4;
+const RENAME_NOREPLACE = 1;
+const UTIME_NOW = (1 << 30) - 1;
+const UTIME_OMIT = (1 << 30) - 2;
+/** Immutable trees: the kernel keeps entries and attributes this long (a day; the mount's life in practice). */
+const IMMUTABLE_CACHE_SECONDS = 86_400;
+
+type Dispatch = (op: number, path: string | undefined, path2: string | undefined, n0: number, n1: number, n2: number, n3: number, n4: number, buf: Buffer | undefined) => number | string | string[];
+
+interface Addon {
+  mount(mountpoint: string, options: string, cacheSeconds: number, inodes: boolean, writeback: boolean, dispatch: Dispatch, out: Float64Array, caller: Int32Array): object;
+  destroy(mount: object): void;
+  version(): number;
+}
+
+const ADDON = fileURLToPath(new URL('../../native-shims/fuse3/build/Release/fairfs_fuse3.node', import.meta.url));
+
+/** The addon, or why it cannot be used. */
+function load(): { addon: Addon } | { why: string } {
+  if (!existsSync(ADDON)) return { why: 'native-shims/fuse3 is not built (npm run setup builds it; it needs libfuse3-dev)' };
+  try {
+    return { addon: createRequire(import.meta.url)(ADDON) as Addon };
+  } catch (err) {
+    return { why: `native-shims/fuse3 does not load: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
+let loaded: ReturnType<typeof load> | null = null;
+function addon(): ReturnType<typeof load> {
+  return (loaded ??= load());
+}
+
+function timeSpec(sec: number, nsec: number): TimeSpec {
+  if (nsec === UTIME_NOW) return 'now';
+  if (nsec === UTIME_OMIT) return 'omit';
+  return { sec, nsec };
+}
+
+/** Seconds and nanoseconds of a Date plus the nanoseconds within its millisecond. */
+function writeTime(out: Float64Array, at: number, date: Date, subMs: number | undefined): void {
+  const ms = date.getTime();
+  const sec = Math.floor(ms / 1000);
+  out[at] = sec;
+  out[at + 1] = (ms - sec * 1000) * 1e6 + (subMs ?? 0);
+}
+
+function writeStat(out: Float64Array, st: FileStat): void {
+  out[0] = st.mode;
+  out[1] = st.size;
+  out[2] = st.nlink;
+  out[3] = st.uid;
+  out[4] = st.gid;
+  out[5] = st.rdev ?? 0;
+  out[6] = st.ino ?? 0;
+  out[7] = st.blksize;
+  out[8] = st.blocks;
+  writeTime(out, 9, st.atime, st.atimeSubMs);
+  writeTime(out, 11, st.mtime, st.mtimeSubMs);
+  writeTime(out, 13, st.ctime, st.ctimeSubMs);
+}
+
+function writeOpen(out: Float64Array, fh: number, path: DataPath | null): void {
+  out[0] = fh;
+  out[1] = path?.fd ?? -1;
+  out[2] = path ? (path.immutable ? OPEN_KEEP_CACHE : 0) | (path.direct ? OPEN_DIRECT_IO : 0) | (path.writable ? OPEN_WRITABLE : 0) : OPEN_DIRECT_IO;
+}
+
+/** fsname and subtype as libfuse's option parser takes them (a comma ends an option). */
+function fuseOptions(opts: ServeOptions): string {
+  const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/,/g, '\\,');
+  return `fsname=${escape(opts.fsname)},subtype=${escape(opts.subtype)}`;
+}
+
+class Fuse3Mount implements ServedMount {
+  private exited!: Promise<void>;
+  private unmounting: Promise<void> | null = null;
+
+  private constructor(readonly mountpoint: string) {}
+
+  static mount(lib: Addon, mountpoint: string, fs: ServedFs, opts: ServeOptions): Fuse3Mount {
+    const self = new Fuse3Mount(mountpoint);
+    const out = new Float64Array(16);
+    const caller = new Int32Array(4);
+    fs.callerFrom?.((): Caller | null => (caller[0]! > 0 ? { pid: caller[0]!, uid: caller[1]!, gid: caller[2]!, umask: caller[3]! } : null));
+    let onExit!: () => void;
+    self.exited = new Promise((resolve) => (onExit = resolve));
+    let handle: object | null = null;
+    const dispatch = buildDispatch(fs, opts, out, () => {
+      if (handle) lib.destroy(handle);
+      onExit();
+    });
+    const cache = opts.immutable ? IMMUTABLE_CACHE_SECONDS : (opts.cacheSeconds ?? 1);
+    handle = lib.mount(mountpoint, fuseOptions(opts), cache, opts.inodes ?? false, !opts.immutable, dispatch, out, caller);
+    return self;
+  }
+
+  /** Resolves when the kernel connection has ended, whoever unmounted (fusermount3 -u, `fairfs unmount`). */
+  get done(): Promise<void> {
+    return this.exited;
+  }
+
+  unmount(): Promise<void> {
+    // fusermount runs as a child process, so this thread stays free to answer the last requests.
+    this.unmounting ??= fusermountUnmount(this.mountpoint, true).then(() => this.exited);
+    return this.unmounting;
+  }
+}
+
+function buildDispatch(fs: ServedFs, opts: ServeOptions, out: Float64Array, exited: () => void): Dispatch {
+  const { trace, onUnexpected } = opts;
+  const errno = (op: string, path: string, err: unknown): number => {
+    if (!(err instanceof MountRefusal) && errnoOf(err) === 'EIO') onUnexpected?.(op, path, err);
+    return -Errno[errnoOf(err)];
+  };
+  const getattr = (path: string | undefined, fh: number): FileStat => {
+    if (path !== undefined) return fs.getattr(path);
+    if (fh >= 0 && fs.fgetattr) return fs.fgetattr(fh);
+    throw new MountRefusal('ENOENT', 'the file is gone');
+  };
+  const opened = (fh: number): number => {
+    writeOpen(out, fh, fs.dataPath ? fs.dataPath(fh) : null);
+    return 0;
+  };
+
+  function serve(op: number, path = '', path2 = '', n0: number, n1: number, n2: number, n3: number, buf: Buffer | undefined): number | string | string[] {
+    switch (op) {
+      case OP.GETATTR:
+        writeStat(out, getattr(path || undefined, n0));
+        return 0;
+      case OP.READDIR:
+        return fs.readdir(path);
+      case OP.ACCESS:
+        fs.access(path, n0);
+        return 0;
+      case OP.STATFS: {
+        const s = fs.statfs();
+        out.set([s.bsize, s.frsize, s.blocks, s.bfree, s.bavail, s.files, s.ffree, s.favail, s.namemax]);
+        return 0;
+      }
+      case OP.OPEN:
+        return opened(fs.open(path, n0));
+      case OP.CREATE:
+        return opened(fs.create(path, n0));
+      case OP.READ:
+        return fs.read(n0, buf!, n1, n2);
+      case OP.WRITE:
+        return fs.write(n0, buf!, n1, n2);
+      case OP.RELEASE:
+        fs.release(n0, { bytesRead: n1, bytesWritten: n2 });
+        return 0;
+      case OP.TRUNCATE:
+        if (n1 >= 0) fs.ftruncate(n1, n0);
+        else fs.truncate(path, n0);
+        return 0;
+      case OP.UTIMENS:
+        fs.utimens(path, timeSpec(n0, n1), timeSpec(n2, n3));
+        return 0;
+      case OP.CHMOD:
+        fs.chmod(path, n0);
+        return 0;
+      case OP.CHOWN:
+        fs.chown?.(path, n0, n1);
+        return 0;
+      case OP.UNLINK:
+        fs.unlink(path);
+        return 0;
+      case OP.RENAME:
+        if (n0 & ~RENAME_NOREPLACE) throw new MountRefusal('EINVAL', 'only RENAME_NOREPLACE is supported');
+        if (n0 & RENAME_NOREPLACE && exists(fs, path2)) throw new MountRefusal('EEXIST', `${path2} exists`);
+        fs.rename(path, path2);
+        return 0;
+      case OP.MKDIR:
+        fs.mkdir(path, n0);
+        return 0;
+      case OP.RMDIR:
+        fs.rmdir(path);
+        return 0;
+      case OP.READLINK:
+        if (!fs.readlink) throw new MountRefusal('EINVAL', `${path} is not a symbolic link`);
+        return fs.readlink(path);
+      case OP.SYMLINK:
+        if (!fs.symlink) throw new MountRefusal('EPERM', 'symbolic links are not supported here');
+        fs.symlink(path2, path);
+        return 0;
+      case OP.LINK:
+        if (!fs.link) throw new MountRefusal('EPERM', 'hard links are not supported here');
+        fs.link(path, path2);
+        return 0;
+      case OP.MKNOD:
+        if (!fs.mknod) throw new MountRefusal('EPERM', 'mknod is not supported here');
+        fs.mknod(path, n0, n1);
+        return 0;
+      default:
+        throw new MountRefusal('ENOSYS', `request ${op}`);
+    }
+  }
+
+  return (op, path, path2, n0, n1, n2, n3, _n4, buf) => {
+    if (op === OP.EXIT) {
+      exited();
+      return 0;
+    }
+    const name = OP_NAMES[op] ?? String(op);
+    const started = trace ? performance.now() : 0;
+    let result: number | string | string[];
+    try {
+      result = serve(op, path, path2, n0, n1, n2, n3, buf);
+    } catch (err) {
+      result = errno(name, path ?? '', err);
+    }
+    trace?.(`${name} ${path ?? `#${n0}`} -> ${typeof result === 'number' ? result : 'ok'} (${(performance.now() - started).toFixed(3)} ms)`);
+    return result;
+  };
+}
+
+function exists(fs: ServedFs, path: string): boolean {
+  try {
+    fs.getattr(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** libfuse 3 on native threads: the write-back cache, native reads and writes, kernel-cached inputs. */
+export const fuse3Backend: Backend = {
+  name: 'fuse3',
+  serve: async (mountpoint, fs, opts) => {
+    const state = addon();
+    if ('why' in state) throw new Error(state.why);
+    return Fuse3Mount.mount(state.addon, mountpoint, fs, opts);
+  },
+  check: () => {
+    const state = addon();
+    if ('why' in state) return [{ name: 'fuse3', ok: false, detail: state.why, fix: 'npm run setup (apt: libfuse3-dev, pkg-config)' }];
+    const v = state.addon.version();
+    return [{ name: 'fuse3', ok: true, detail: `native backend on libfuse ${Math.floor(v / 100)}.${v % 100}: write-back cache, native reads and writes` }];
+  },
+};
+
+/** Whether the native backend can be used here, and if not, why. */
+export function fuse3Unavailable(): string | null {
+  const state = addon();
+  return 'why' in state ? state.why : null;
+}
