@@ -3,17 +3,11 @@
 # Node's own headers. Idempotent. A failed build only warns: fairfs then serves with fuse2, and
 # `fairfs doctor` and `--backend fuse3` say why.
 set -uo pipefail
-cd "$(dirname "$0")/../native-shims/fuse3"
+scripts="$(cd "$(dirname "$0")" && pwd)"
+cd "$scripts/../native-shims/fuse3"
 out=build/Release/fairfs_fuse3.node
 if [ -f "$out" ] && [ "$out" -nt src/fuse3_backend.c ] && [ "$out" -nt binding.gyp ]; then exit 0; fi
-node_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
-nodedir=""
-for d in "$node_prefix" /usr /usr/local; do
-  if [ -f "$d/include/node/node_api.h" ]; then nodedir="$d"; break; fi
-done
-npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
-gyp="$npm_dir/node_modules/node-gyp/bin/node-gyp.js"
-[ -f "$gyp" ] || gyp="$(dirname "$npm_dir")/npm/node_modules/node-gyp/bin/node-gyp.js"
+source "$scripts/node-gyp-env.sh"
 warn() { echo "setup: warning: the native fuse3 backend was not built ($1); mounts use fuse2" >&2; exit 0; }
 [ -n "$nodedir" ] || warn "no Node headers next to $(command -v node)"
 [ -f "$gyp" ] || warn "no node-gyp in npm"

@@ -23,14 +23,7 @@ if grep -q 'FAIRFS_PATCH' "$pkg/index.js"; then
 fi
 
 # Node's headers come with the Node package (/usr/include/node); node-gyp must not try to download them.
-node_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
-nodedir=""
-for d in "$node_prefix" /usr /usr/local; do
-  if [ -f "$d/include/node/node_api.h" ]; then nodedir="$d"; break; fi
-done
-npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
-gyp="$npm_dir/node_modules/node-gyp/bin/node-gyp.js"
-[ -f "$gyp" ] || gyp="$(dirname "$npm_dir")/npm/node_modules/node-gyp/bin/node-gyp.js"
+source scripts/node-gyp-env.sh
 
 fail() {
   echo "setup: warning: the patched fuse-native binding was not built ($1); fairfs uses the prebuilt one (no file times set by programs, no caller pids)" >&2
