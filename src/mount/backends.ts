@@ -3,7 +3,7 @@ import type { Backend } from '../vfs/served-fs.js';
 import { fuseNativeBackend } from './fuse-adapter.js';
 import { fuse3Backend, fuse3Unavailable } from './fuse3-adapter.js';
 
-/** Every backend that can serve a session or the catalog, the fastest first. Each is tested with the same suites. */
+/** Every backend that can serve a session or the catalog, native first. Each is tested with the same suites. */
 export const backends: readonly Backend[] = [fuse3Backend, fuseNativeBackend];
 
 /** The backends that load here (the tests run each suite on every one of them). */
