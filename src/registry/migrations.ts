@@ -280,4 +280,16 @@ export const migrations: readonly string[] = [
   ALTER TABLE access ADD COLUMN pid INTEGER;
   ALTER TABLE access ADD COLUMN command TEXT;
   `,
+  /* 6: the catalog's change log: every data product added, changed or removed, by whoever did it */ `
+  CREATE TABLE catalog_change (
+    seq INTEGER PRIMARY KEY,
+    product INTEGER NOT NULL
+  );
+  CREATE TRIGGER catalog_product_added AFTER INSERT ON data_product
+    BEGIN INSERT INTO catalog_change (product) VALUES (new.id); END;
+  CREATE TRIGGER catalog_product_changed AFTER UPDATE ON data_product
+    BEGIN INSERT INTO catalog_change (product) VALUES (old.id), (new.id); END;
+  CREATE TRIGGER catalog_product_removed AFTER DELETE ON data_product
+    BEGIN INSERT INTO catalog_change (product) VALUES (old.id); END;
+  `,
 ];

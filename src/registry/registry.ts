@@ -253,6 +253,17 @@ export class Registry {
     );
   }
 
+  /** The latest entry of the catalog's change log (0 when empty): read before a full listing. */
+  catalogSeq(): number {
+    return (this.stmt('SELECT coalesce(max(seq), 0) AS seq FROM catalog_change').get() as { seq: number }).seq;
+  }
+
+  /** Data products added, changed or removed after change `seq`, and the change they bring the log to. */
+  catalogChangesSince(seq: number): { seq: number; products: number[] } {
+    const rows = this.stmt('SELECT seq, product FROM catalog_change WHERE seq > ? ORDER BY seq').all(seq) as { seq: number; product: number }[];
+    return { seq: rows.at(-1)?.seq ?? seq, products: [...new Set(rows.map((r) => r.product))] };
+  }
+
   listProducts(): ProductRecord[] {
     return this.stmt(`${PRODUCT_SELECT} ORDER BY ns.name, dp.name, dp.id`).all() as ProductRecord[];
   }
