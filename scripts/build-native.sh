@@ -6,7 +6,7 @@ set -uo pipefail
 scripts="$(cd "$(dirname "$0")" && pwd)"
 cd "$scripts/../native-shims/fuse3"
 out=build/Release/fairfs_fuse3.node
-if [ -f "$out" ] && [ "$out" -nt src/fuse3_backend.c ] && [ "$out" -nt binding.gyp ]; then exit 0; fi
+if [ -f "$out" ] && [ -z "$(find src binding.gyp -newer "$out" 2>/dev/null)" ]; then exit 0; fi
 source "$scripts/node-gyp-env.sh"
 warn() { echo "setup: warning: the native fuse3 backend was not built ($1); mounts use fuse2" >&2; exit 0; }
 [ -n "$nodedir" ] || warn "no Node headers next to $(command -v node)"

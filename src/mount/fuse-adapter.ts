@@ -1,4 +1,5 @@
-import Fuse, { type Ops } from 'fuse-native';
+import Fuse, { type Ops, type Stat } from 'fuse-native';
+import type { FileStat } from '../vfs/stat.js';
 import { Errno, errnoOf, MountRefusal } from '../errors.js';
 import type { Backend, Caller, ServedFs, ServedMount, ServeOptions, TimeSpec } from '../vfs/served-fs.js';
 import { fusermountUnmount } from './fusermount.js';
@@ -123,7 +124,13 @@ function buildOps(fs: ServedFs, opts: ServeOptions): Ops {
 
   return {
     getattr: (path, cb) => call('getattr', path, cb, () => fs.getattr(path)),
-    readdir: (path, cb) => call('readdir', path, cb, () => fs.readdir(path)),
+    // With attributes where the tree gives them: the kernel learns each entry's type without a getattr.
+    readdir: (path, cb) => {
+      if (!fs.readdirPlus) return call('readdir', path, cb, () => fs.readdir(path));
+      const listed = (err: number, listing?: { names: string[]; stats: (FileStat | null)[] }): void =>
+        listing ? cb(0, listing.names, listing.stats as Stat[]) : cb(err);
+      call('readdir', path, listed, () => fs.readdirPlus!(path));
+    },
     access: (path, mode, cb) => call('access', path, cb, () => fs.access(path, mode)),
     statfs: (path, cb) => call('statfs', path, cb, () => fs.statfs()),
     open: (path, flags, cb) => call('open', path, cb, () => fs.open(path, flags)),

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Errno, errnoOf, MountRefusal } from '../errors.js';
-import type { Backend, Caller, DataPath, ServedFs, ServedMount, ServeOptions, TimeSpec } from '../vfs/served-fs.js';
+import type { Backend, Caller, DataPath, KnownEntry, ServedFs, ServedMount, ServeOptions, TimeSpec } from '../vfs/served-fs.js';
 import type { FileStat } from '../vfs/stat.js';
 import { fusermountUnmount } from './fusermount.js';
 
@@ -34,8 +34,13 @@ const IMMUTABLE_CACHE_SECONDS = 86_400;
 type Dispatch = (op: number, path: string | undefined, path2: string | undefined, n0: number, n1: number, n2: number, n3: number, n4: number, buf: Buffer | undefined) => number | string | string[];
 
 interface Addon {
-  mount(mountpoint: string, options: string, cacheSeconds: number, inodes: boolean, writeback: boolean, dispatch: Dispatch, out: Float64Array, caller: Int32Array): object;
+  mount(mountpoint: string, options: string, cacheSeconds: number, inodes: boolean, writeback: boolean, dispatch: Dispatch, out: Float64Array, caller: Int32Array, immutable: boolean): object;
   destroy(mount: object): void;
+  /** Answer lookups, getattr, readdir and readlink of `path` natively (stat as `out` holds one). */
+  know(mount: object, path: string, stat: Float64Array, target: string | undefined, children: string[] | undefined): void;
+  forget(mount: object, path: string): void;
+  /** The kernel drops what it cached of these paths (on a native thread). */
+  invalidate(mount: object, paths: string[]): void;
   version(): number;
 }
 
@@ -94,7 +99,8 @@ function writeOpen(out: Float64Array, fh: number, path: DataPath | null): void {
 /** fsname and subtype as libfuse's option parser takes them (a comma ends an option). */
 function fuseOptions(opts: ServeOptions): string {
   const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/,/g, '\\,');
-  return `fsname=${escape(opts.fsname)},subtype=${escape(opts.subtype)}`;
+  // Read-only immutable trees: the kernel then keeps access times to itself instead of asking after every listing.
+  return `fsname=${escape(opts.fsname)},subtype=${escape(opts.subtype)}${opts.immutable ? ',ro' : ''}`;
 }
 
 class Fuse3Mount implements ServedMount {
@@ -111,12 +117,16 @@ class Fuse3Mount implements ServedMount {
     let onExit!: () => void;
     self.exited = new Promise((resolve) => (onExit = resolve));
     let handle: object | null = null;
+    let stopWatching = (): void => {};
     const dispatch = buildDispatch(fs, opts, out, () => {
+      stopWatching();
       if (handle) lib.destroy(handle);
       onExit();
     });
-    const cache = opts.immutable ? IMMUTABLE_CACHE_SECONDS : (opts.cacheSeconds ?? 1);
-    handle = lib.mount(mountpoint, fuseOptions(opts), cache, opts.inodes ?? false, !opts.immutable, dispatch, out, caller);
+    const immutable = opts.immutable ?? false;
+    const cache = immutable ? IMMUTABLE_CACHE_SECONDS : (opts.cacheSeconds ?? 1);
+    handle = lib.mount(mountpoint, fuseOptions(opts), cache, opts.inodes ?? false, !immutable, dispatch, out, caller, immutable);
+    if (immutable) stopWatching = answerNatively(lib, handle, fs);
     return self;
   }
 
@@ -130,6 +140,29 @@ class Fuse3Mount implements ServedMount {
     this.unmounting ??= fusermountUnmount(this.mountpoint, true).then(() => this.exited);
     return this.unmounting;
   }
+}
+
+/**
+ * An immutable tree's entries go to the addon, which answers them without
+ * JavaScript; when the tree changes, the changed paths are handed over again
+ * (or forgotten) and the kernel is told to drop what it cached of them.
+ */
+function answerNatively(lib: Addon, handle: object, fs: ServedFs): () => void {
+  if (!fs.knownEntries || !fs.knownEntry || !fs.onKnownChange) return () => {};
+  const stat = new Float64Array(16);
+  const know = (e: KnownEntry): void => {
+    writeStat(stat, e.stat);
+    lib.know(handle, e.path, stat, e.target, e.children);
+  };
+  for (const e of fs.knownEntries()) know(e);
+  return fs.onKnownChange((paths) => {
+    for (const path of paths) {
+      const e = fs.knownEntry!(path);
+      if (e) know(e);
+      else lib.forget(handle, path);
+    }
+    lib.invalidate(handle, paths);
+  });
 }
 
 function buildDispatch(fs: ServedFs, opts: ServeOptions, out: Float64Array, exited: () => void): Dispatch {

@@ -2,8 +2,11 @@ import { statfsSync } from 'node:fs';
 import { MountRefusal } from '../errors.js';
 import type { Catalog, CatalogOpen } from './catalog.js';
 import { closeOpenFile, readOpenFile } from './open-file.js';
-import type { DataPath, ServedFs, StatFs } from './served-fs.js';
+import type { DataPath, KnownEntry, ServedFs, StatFs } from './served-fs.js';
 import type { FileStat } from './stat.js';
+
+/** How often a mount whose backend answers by itself looks for newly registered data. */
+const WATCH_MS = 1000;
 
 const readOnly = (): never => {
   throw new MountRefusal('EROFS', 'the catalog is read-only');
@@ -27,6 +30,25 @@ export class CatalogFs implements ServedFs {
   }
   readlink(path: string): string {
     return this.catalog.readlink(path);
+  }
+  readdirPlus(path: string): { names: string[]; stats: (FileStat | null)[] } {
+    return this.catalog.readdirPlus(path);
+  }
+  knownEntries(): KnownEntry[] {
+    return this.catalog.known();
+  }
+  knownEntry(path: string): KnownEntry | null {
+    return this.catalog.knownAt(path);
+  }
+  /** The backend answers without asking, so the catalog looks at the registry's change log on a timer. */
+  onKnownChange(listener: (paths: string[]) => void): () => void {
+    const unsubscribe = this.catalog.onChange(listener);
+    const timer = setInterval(() => this.catalog.refresh(), WATCH_MS);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      unsubscribe();
+    };
   }
   access(path: string, mode: number): void {
     this.catalog.getattr(path);

@@ -16,6 +16,19 @@ export interface Caller {
   umask: number;
 }
 
+/**
+ * An entry of an immutable tree that a backend may answer lookups, getattr,
+ * readdir and readlink of by itself, until the tree says it changed.
+ */
+export interface KnownEntry {
+  path: string;
+  stat: FileStat;
+  /** A symbolic link's target. */
+  target?: string;
+  /** A directory's names, when the backend may list it by itself. */
+  children?: string[];
+}
+
 /** A time as utimensat gives it: seconds and nanoseconds, now, or leave it as it is. */
 export type TimeSpec = { sec: number; nsec: number } | 'now' | 'omit';
 
@@ -88,6 +101,16 @@ export interface ServedFs {
   dataPath?(fh: number): DataPath;
   /** Attributes of an open handle whose name is gone (an unlinked file still open). */
   fgetattr?(fh: number): FileStat;
+  /** Names with their attributes, for a backend that hands both to the kernel at once (readdirplus, d_type). */
+  readdirPlus?(path: string): { names: string[]; stats: (FileStat | null)[] };
+  /**
+   * Immutable trees (the catalog): every entry a backend may answer natively,
+   * the entry at one path now (null: gone), and a subscription to the paths
+   * whose entry changed (data registered or removed while mounted).
+   */
+  knownEntries?(): KnownEntry[];
+  knownEntry?(path: string): KnownEntry | null;
+  onKnownChange?(listener: (paths: string[]) => void): () => void;
   /** Told once by the backend how to learn the caller of the request being served. */
   callerFrom?(source: () => Caller | null): void;
 }

@@ -3,6 +3,7 @@ import t from 'tap';
 import { exec, fairfs, fairfsJson } from '../helpers/cli.js';
 import { exampleHome } from '../helpers/home.js';
 import { fuseMountpoints, mountSession, waitFor } from '../helpers/mount.js';
+import { backends, usableBackends } from '../../src/mount/backends.js';
 
 t.test('fairfs mount DIR --catalog browses every product, read-only', async (t) => {
   const h = await exampleHome(t);
@@ -48,3 +49,43 @@ t.test('reading .fair/catalog/ in a session records an input, down to the compon
     'the component read is the input; declared inputs never opened are not',
   );
 });
+
+/** Poll an async check until it holds (the catalog looks at the registry's change log about once a second). */
+async function eventually(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+for (const backend of backends) {
+  const unusable = usableBackends().includes(backend) ? false : `${backend.name} does not load here: ${backend.check()[0]?.detail}`;
+  t.test(`a catalog mount (${backend.name}) shows data registered while it is mounted, and moves latest`, { skip: unusable }, async (t) => {
+    const h = await exampleHome(t);
+    const mnt = join(h.dir, 'catalog');
+    const m = await fairfs(h.home, ['--backend', backend.name, 'mount', mnt, '--catalog']);
+    t.equal(m.code, 0, m.stderr);
+    t.teardown(async () => {
+      if (fuseMountpoints().includes(mnt)) await exec('fusermount3', ['-uz', mnt]);
+    });
+    const sh = (script: string) => exec('sh', ['-c', script], { cwd: mnt });
+    t.equal((await sh('ls SCRC/human/population')).stdout, '0.1.0.csv\nlatest.csv\n');
+    t.equal((await sh('readlink SCRC/human/population/latest.csv')).stdout, '0.1.0.csv\n');
+    t.equal((await sh('find . -type f | sort')).stdout, './SCRC/human/population/0.1.0.csv\n./SCRC/sir/parameters/1.0.0.toml\n' + (await sh('find . -path "*.d/*" -type f | sort')).stdout);
+
+    const csv = join(h.dir, 'population-2.csv');
+    await exec('sh', ['-c', `printf 'age,count\\n0-9,12\\n' > "${csv}"`]);
+    for (const [file, ref] of [[csv, 'SCRC:human/population@0.2.0'], [csv, 'SCRC:new/thing@1.0.0']] as const) {
+      const a = await fairfs(h.home, ['add', file, ref]);
+      t.equal(a.code, 0, a.stderr);
+    }
+    await eventually(async () => (await sh('readlink SCRC/human/population/latest.csv')).stdout === '0.2.0.csv\n', 'latest to move to 0.2.0');
+    t.equal((await sh('ls SCRC/human/population')).stdout, '0.1.0.csv\n0.2.0.csv\nlatest.csv\n', 'the new version is listed');
+    t.equal((await sh('cat SCRC/human/population/latest.csv')).stdout, 'age,count\n0-9,12\n', 'latest reads the new bytes');
+    await eventually(async () => (await sh('ls SCRC')).stdout === 'human\nnew\nsir\n', 'the new name to be listed');
+    t.equal((await sh('cat SCRC/new/thing/1.0.0.csv')).stdout, 'age,count\n0-9,12\n');
+    const u = await fairfs(h.home, ['unmount', mnt]);
+    t.equal(u.code, 0, u.stderr);
+  });
+}

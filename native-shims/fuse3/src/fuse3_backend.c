@@ -18,205 +18,20 @@
  *   JavaScript into the shared Float64Array `out`, and the caller of the request
  *   being served is in the shared Int32Array `caller` (pid, uid, gid, umask).
  */
-#define FUSE_USE_VERSION 312
-#define _GNU_SOURCE
+#include "backend.h"
+
 #include <errno.h>
-#include <fuse.h>
-#include <node_api.h>
-#include <pthread.h>
-#include <semaphore.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Kept in step with OP in src/mount/fuse3-adapter.ts. */
-enum op {
-  OP_GETATTR = 1, OP_READDIR, OP_ACCESS, OP_STATFS, OP_OPEN, OP_CREATE, OP_READ, OP_WRITE,
-  OP_RELEASE, OP_TRUNCATE, OP_UTIMENS, OP_CHMOD, OP_CHOWN, OP_UNLINK, OP_RENAME, OP_MKDIR,
-  OP_RMDIR, OP_READLINK, OP_SYMLINK, OP_LINK, OP_MKNOD, OP_EXIT
-};
-
-#define OUT_SLOTS 16
-#define NUM_ARGS 5
-/* Open answer flags (out[2]). */
-#define OPEN_KEEP_CACHE 1
-#define OPEN_DIRECT_IO 2
-#define OPEN_WRITABLE 4
-
-typedef struct mount {
-  struct fuse *fuse;
-  pthread_t thread;
-  int thread_started;
-  napi_threadsafe_function tsfn;
-  napi_ref out_ref, caller_ref;
-  double *out;
-  int32_t *caller;
-  double cache_seconds;
-  int inodes;
-  int writeback;
-  int loop_result;
-  int destroyed;
-} mount_t;
-
-typedef struct request {
-  int op;
-  const char *path, *path2;
-  double n[NUM_ARGS];
-  /* read: where the bytes go; write: the bytes. Only for handles with no backing file. */
-  char *buf;
-  size_t len;
-  int32_t pid, uid, gid, umask;
-  int result;
-  double out[OUT_SLOTS];
-  char **names;
-  uint32_t count;
-  char *text;
-  sem_t done;
-} request_t;
-
-/* An open file: JavaScript's handle and, where there is one, the backing file served natively. */
-typedef struct handle {
-  double js_fh;
-  int fd;
-  int writable;
-  _Atomic uint64_t bytes_read, bytes_written;
-} handle_t;
-
+#include "tree.h"
 static mount_t *current(void) { return (mount_t *)fuse_get_context()->private_data; }
 
-static void set_number(napi_env env, double v, napi_value *out) { napi_create_double(env, v, out); }
-
-static void set_string(napi_env env, const char *s, napi_value *out) {
-  if (s) napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, out);
-  else napi_get_undefined(env, out);
-}
-
-static char *copy_string(napi_env env, napi_value v) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
-  char *s = malloc(len + 1);
-  if (!s) return NULL;
-  napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  return s;
-}
-
-/* Runs on the JavaScript thread: one request through the dispatcher, its answer copied back. */
-static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
-  mount_t *m = context;
-  request_t *r = data;
-  if (r->op == OP_EXIT) {
-    if (env) {
-      napi_value argv[1], ret, undef;
-      napi_create_int32(env, OP_EXIT, &argv[0]);
-      napi_get_undefined(env, &undef);
-      napi_call_function(env, undef, js_cb, 1, argv, &ret);
-    }
-    free(r);
-    return;
-  }
-  if (!env) {
-    r->result = -EIO;
-    sem_post(&r->done);
-    return;
-  }
-  napi_handle_scope scope;
-  napi_open_handle_scope(env, &scope);
-  m->caller[0] = r->pid;
-  m->caller[1] = r->uid;
-  m->caller[2] = r->gid;
-  m->caller[3] = r->umask;
-  napi_value argv[4 + NUM_ARGS], ret, undef;
-  napi_get_undefined(env, &undef);
-  napi_create_int32(env, r->op, &argv[0]);
-  set_string(env, r->path, &argv[1]);
-  set_string(env, r->path2, &argv[2]);
-  for (int i = 0; i < NUM_ARGS; i++) set_number(env, r->n[i], &argv[3 + i]);
-  void *js_bytes = NULL;
-  if (r->op == OP_READ) {
-    napi_create_buffer(env, r->len, &js_bytes, &argv[3 + NUM_ARGS]);
-  } else if (r->op == OP_WRITE) {
-    napi_create_buffer_copy(env, r->len, r->buf, NULL, &argv[3 + NUM_ARGS]);
-  } else {
-    argv[3 + NUM_ARGS] = undef;
-  }
-  r->result = -EIO;
-  if (napi_call_function(env, undef, js_cb, 4 + NUM_ARGS, argv, &ret) != napi_ok) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-  } else {
-    napi_valuetype type;
-    napi_typeof(env, ret, &type);
-    bool is_array = false;
-    if (type == napi_object) napi_is_array(env, ret, &is_array);
-    if (type == napi_number) {
-      int32_t v;
-      napi_get_value_int32(env, ret, &v);
-      r->result = v;
-      if (r->op == OP_READ && v > 0 && js_bytes) memcpy(r->buf, js_bytes, (size_t)v > r->len ? r->len : (size_t)v);
-    } else if (type == napi_string) {
-      r->text = copy_string(env, ret);
-      r->result = r->text ? 0 : -ENOMEM;
-    } else if (is_array) {
-      uint32_t n = 0;
-      napi_get_array_length(env, ret, &n);
-      r->names = calloc(n ? n : 1, sizeof(char *));
-      r->result = r->names ? 0 : -ENOMEM;
-      for (uint32_t i = 0; r->names && i < n; i++) {
-        napi_value el;
-        napi_get_element(env, ret, i, &el);
-        r->names[r->count] = copy_string(env, el);
-        if (r->names[r->count]) r->count++;
-      }
-    }
-    memcpy(r->out, m->out, sizeof r->out);
-  }
-  napi_close_handle_scope(env, scope);
-  sem_post(&r->done);
-}
-
-/* Hand a request to JavaScript and wait for its answer (the worker thread blocks, the data path does not). */
 static int ask(request_t *r) {
   struct fuse_context *c = fuse_get_context();
-  mount_t *m = c->private_data;
-  r->pid = c->pid;
-  r->uid = (int32_t)c->uid;
-  r->gid = (int32_t)c->gid;
-  r->umask = (int32_t)c->umask;
-  sem_init(&r->done, 0, 0);
-  if (napi_call_threadsafe_function(m->tsfn, r, napi_tsfn_blocking) != napi_ok) {
-    sem_destroy(&r->done);
-    return -EIO;
-  }
-  while (sem_wait(&r->done) == -1 && errno == EINTR) {}
-  sem_destroy(&r->done);
-  return r->result;
-}
-
-#define REQUEST(name, opcode) request_t name; memset(&name, 0, sizeof name); name.op = (opcode)
-
-static void fill_timespec(struct timespec *ts, double sec, double nsec) {
-  ts->tv_sec = (time_t)sec;
-  ts->tv_nsec = (long)nsec;
-}
-
-/* out[]: mode size nlink uid gid rdev ino blksize blocks atime(s ns) mtime(s ns) ctime(s ns) */
-static void fill_stat(struct stat *st, const double *o) {
-  memset(st, 0, sizeof *st);
-  st->st_mode = (mode_t)o[0];
-  st->st_size = (off_t)o[1];
-  st->st_nlink = (nlink_t)o[2];
-  st->st_uid = (uid_t)o[3];
-  st->st_gid = (gid_t)o[4];
-  st->st_rdev = (dev_t)o[5];
-  st->st_ino = (ino_t)o[6];
-  st->st_blksize = (blksize_t)o[7];
-  st->st_blocks = (blkcnt_t)o[8];
-  fill_timespec(&st->st_atim, o[9], o[10]);
-  fill_timespec(&st->st_mtim, o[11], o[12]);
-  fill_timespec(&st->st_ctim, o[13], o[14]);
+  return ask_from(c->private_data, r, c->pid, (int32_t)c->uid, (int32_t)c->gid, (int32_t)c->umask);
 }
 
 static handle_t *handle_of(struct fuse_file_info *fi) { return fi ? (handle_t *)(uintptr_t)fi->fh : NULL; }
@@ -224,6 +39,14 @@ static handle_t *handle_of(struct fuse_file_info *fi) { return fi ? (handle_t *)
 /* ---- metadata: answered by the ServedFs ---------------------------------------------- */
 
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi) {
+  mount_t *m = current();
+  if (path) {
+    known_read_lock(&m->known);
+    const known_t *k = known_get(&m->known, path);
+    if (k) *st = k->st;
+    known_unlock(&m->known);
+    if (k) return 0;
+  }
   REQUEST(r, OP_GETATTR);
   handle_t *h = handle_of(fi);
   r.path = path;
@@ -235,7 +58,29 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off, struct fuse_file_info *fi,
                       enum fuse_readdir_flags flags) {
-  (void)off; (void)fi; (void)flags;
+  (void)off; (void)fi;
+  mount_t *m = current();
+  known_read_lock(&m->known);
+  const known_t *dir = known_get(&m->known, path);
+  if (dir && dir->children) {
+    /* Listed natively, with each entry's attributes when the kernel asks for them (readdirplus). */
+    size_t len = strlen(path);
+    char child[4096];
+    filler(buf, ".", NULL, 0, 0);
+    filler(buf, "..", NULL, 0, 0);
+    for (uint32_t i = 0; i < dir->nchildren; i++) {
+      const known_t *k = NULL;
+      if ((flags & FUSE_READDIR_PLUS) && len + strlen(dir->children[i]) + 2 < sizeof child) {
+        snprintf(child, sizeof child, "%s/%s", len == 1 ? "" : path, dir->children[i]);
+        k = known_get(&m->known, child);
+      }
+      if (k) filler(buf, dir->children[i], &k->st, 0, FUSE_FILL_DIR_PLUS);
+      else filler(buf, dir->children[i], NULL, 0, 0);
+    }
+    known_unlock(&m->known);
+    return 0;
+  }
+  known_unlock(&m->known);
   REQUEST(r, OP_READDIR);
   r.path = path;
   int res = ask(&r);
@@ -250,6 +95,13 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 }
 
 static int fs_access(const char *path, int mode) {
+  mount_t *m = current();
+  if (m->immutable) {
+    known_read_lock(&m->known);
+    int found = known_get(&m->known, path) != NULL;
+    known_unlock(&m->known);
+    if (found) return (mode & W_OK) ? -EROFS : 0;
+  }
   REQUEST(r, OP_ACCESS);
   r.path = path;
   r.n[0] = mode;
@@ -275,19 +127,7 @@ static int fs_statfs(const char *path, struct statvfs *sv) {
   return res;
 }
 
-/* out[]: js handle, backing fd (-1: none), OPEN_* flags */
-static int opened(request_t *r, struct fuse_file_info *fi) {
-  handle_t *h = calloc(1, sizeof *h);
-  if (!h) return -ENOMEM;
-  h->js_fh = r->out[0];
-  h->fd = (int)r->out[1];
-  int flags = (int)r->out[2];
-  h->writable = (flags & OPEN_WRITABLE) != 0;
-  fi->keep_cache = (flags & OPEN_KEEP_CACHE) != 0;
-  fi->direct_io = (flags & OPEN_DIRECT_IO) != 0;
-  fi->fh = (uint64_t)(uintptr_t)h;
-  return 0;
-}
+static int opened(request_t *r, struct fuse_file_info *fi) { return open_handle(r, fi); }
 
 static int fs_open(const char *path, struct fuse_file_info *fi) {
   REQUEST(r, OP_OPEN);
@@ -382,6 +222,16 @@ static int fs_mknod(const char *path, mode_t mode, dev_t rdev) {
 }
 
 static int fs_readlink(const char *path, char *buf, size_t size) {
+  mount_t *m = current();
+  known_read_lock(&m->known);
+  const known_t *k = known_get(&m->known, path);
+  if (k && k->target) {
+    strncpy(buf, k->target, size - 1);
+    buf[size - 1] = '\0';
+  }
+  int found = k && k->target;
+  known_unlock(&m->known);
+  if (found) return 0;
   REQUEST(r, OP_READLINK);
   r.path = path;
   int res = ask(&r);
@@ -401,20 +251,7 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
   (void)path;
   handle_t *h = handle_of(fi);
   if (!h) return -EBADF;
-  if (h->fd >= 0) {
-    size_t done = 0;
-    while (done < size) {
-      ssize_t n = pread(h->fd, buf + done, size - done, off + (off_t)done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return done ? (int)done : -errno;
-      }
-      if (n == 0) break;
-      done += (size_t)n;
-    }
-    atomic_fetch_add(&h->bytes_read, done);
-    return (int)done;
-  }
+  if (h->fd >= 0) return (int)read_backing(h, buf, size, off);
   REQUEST(r, OP_READ);
   r.n[0] = h->js_fh;
   r.n[1] = (double)size;
@@ -428,20 +265,7 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off, s
   (void)path;
   handle_t *h = handle_of(fi);
   if (!h) return -EBADF;
-  if (h->fd >= 0) {
-    if (!h->writable) return -EBADF;
-    size_t done = 0;
-    while (done < size) {
-      ssize_t n = pwrite(h->fd, buf + done, size - done, off + (off_t)done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return done ? (int)done : -errno;
-      }
-      done += (size_t)n;
-    }
-    atomic_fetch_add(&h->bytes_written, done);
-    return (int)done;
-  }
+  if (h->fd >= 0) return h->writable ? (int)write_backing(h, buf, size, off) : -EBADF;
   REQUEST(r, OP_WRITE);
   r.n[0] = h->js_fh;
   r.n[1] = (double)size;
@@ -454,6 +278,16 @@ static int fs_write(const char *path, const char *buf, size_t size, off_t off, s
 /* The staging and store files are not the program's to make durable: the run is finalised from them. */
 static int fs_flush(const char *path, struct fuse_file_info *fi) { (void)path; (void)fi; return 0; }
 static int fs_fsync(const char *path, int datasync, struct fuse_file_info *fi) { (void)path; (void)datasync; (void)fi; return 0; }
+
+/* Immutable trees: the kernel keeps listings (and file pages) across opens; they change only with a notice. */
+static int fs_opendir(const char *path, struct fuse_file_info *fi) {
+  (void)path;
+  if (current()->immutable) {
+    fi->keep_cache = 1;
+    fi->cache_readdir = 1;
+  }
+  return 0;
+}
 
 static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
   mount_t *m = current();
@@ -476,6 +310,7 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
 static const struct fuse_operations ops = {
   .init = fs_init,
   .getattr = fs_getattr,
+  .opendir = fs_opendir,
   .readdir = fs_readdir,
   .access = fs_access,
   .statfs = fs_statfs,
@@ -507,7 +342,7 @@ static void *loop_thread(void *arg) {
   struct fuse_loop_config *cfg = fuse_loop_cfg_create();
   fuse_loop_cfg_set_max_threads(cfg, 16);
   fuse_loop_cfg_set_idle_threads(cfg, 4);
-  m->loop_result = fuse_loop_mt(m->fuse, cfg);
+  m->loop_result = m->se ? fuse_session_loop_mt(m->se, cfg) : fuse_loop_mt(m->fuse, cfg);
   fuse_loop_cfg_destroy(cfg);
   request_t *exit_req = calloc(1, sizeof *exit_req);
   if (exit_req) {
@@ -517,88 +352,97 @@ static void *loop_thread(void *arg) {
   return NULL;
 }
 
-static napi_value throw_error(napi_env env, const char *msg) {
-  napi_throw_error(env, NULL, msg);
-  return NULL;
+/* The mount's server: libfuse's high-level one for sessions, the low-level tree server for immutable trees. */
+static int server_new(mount_t *m, struct fuse_args *args) {
+  if (m->immutable) m->se = tree_session_new(args, m);
+  else m->fuse = fuse_new(args, &ops, sizeof ops, m);
+  return m->se || m->fuse ? 0 : -1;
+}
+static int server_mount(mount_t *m, const char *mountpoint) {
+  return m->se ? fuse_session_mount(m->se, mountpoint) : fuse_mount(m->fuse, mountpoint);
+}
+/* libfuse skips the umount when the connection is already gone, so this never touches another mount. */
+static void server_end(mount_t *m, int mounted) {
+  if (m->se) {
+    if (mounted) fuse_session_unmount(m->se);
+    fuse_session_destroy(m->se);
+  } else if (m->fuse) {
+    if (mounted) fuse_unmount(m->fuse);
+    fuse_destroy(m->fuse);
+  }
+  m->se = NULL;
+  m->fuse = NULL;
 }
 
-static void *typed_data(napi_env env, napi_value v, napi_typedarray_type want, size_t min_len) {
-  napi_typedarray_type type;
-  size_t len;
-  void *data;
-  napi_value ab;
-  size_t off;
-  if (napi_get_typedarray_info(env, v, &type, &len, &data, &ab, &off) != napi_ok) return NULL;
-  return type == want && len >= min_len ? data : NULL;
-}
-
-static char *string_arg(napi_env env, napi_value v) {
-  napi_valuetype t;
-  napi_typeof(env, v, &t);
-  return t == napi_string ? copy_string(env, v) : NULL;
-}
-
-/* mount(mountpoint, fuseOptions, cacheSeconds, inodes, writeback, dispatch, out: Float64Array(16), caller: Int32Array(4)) */
+/* mount(mountpoint, fuseOptions, cacheSeconds, inodes, writeback, dispatch, out: Float64Array(16), caller: Int32Array(4), immutable) */
 static napi_value js_mount(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 8) return throw_error(env, "mount needs 8 arguments");
+  if (argc < 9) return throw_error(env, "mount needs 9 arguments");
   char *mountpoint = string_arg(env, argv[0]);
   char *options = string_arg(env, argv[1]);
   mount_t *m = calloc(1, sizeof *m);
-  if (!mountpoint || !options || !m) {
-    free(mountpoint); free(options); free(m);
-    return throw_error(env, "mount: bad mountpoint or options");
+  const char *why = NULL;
+  int mounted = 0;
+  if (!mountpoint || !options || !m || known_init(&m->known) != 0) {
+    why = "mount: bad mountpoint or options";
+    goto fail;
   }
+  bool inodes = false, writeback = false, immutable = false;
   napi_get_value_double(env, argv[2], &m->cache_seconds);
-  bool inodes = false, writeback = false;
   napi_get_value_bool(env, argv[3], &inodes);
   napi_get_value_bool(env, argv[4], &writeback);
+  napi_get_value_bool(env, argv[8], &immutable);
   m->inodes = inodes;
   m->writeback = writeback;
+  m->immutable = immutable;
   m->out = typed_data(env, argv[6], napi_float64_array, OUT_SLOTS);
   m->caller = typed_data(env, argv[7], napi_int32_array, 4);
   if (!m->out || !m->caller) {
-    free(mountpoint); free(options); free(m);
-    return throw_error(env, "mount: out must be a Float64Array(16) and caller an Int32Array(4)");
+    why = "mount: out must be a Float64Array(16) and caller an Int32Array(4)";
+    goto fail;
   }
-  napi_create_reference(env, argv[6], 1, &m->out_ref);
-  napi_create_reference(env, argv[7], 1, &m->caller_ref);
-
   char *fuse_argv[] = {"fairfs", "-o", options, NULL};
   struct fuse_args args = FUSE_ARGS_INIT(3, fuse_argv);
-  m->fuse = fuse_new(&args, &ops, sizeof ops, m);
-  free(options);
-  if (!m->fuse) {
-    free(mountpoint);
-    napi_delete_reference(env, m->out_ref);
-    napi_delete_reference(env, m->caller_ref);
-    free(m);
-    return throw_error(env, "fuse_new failed (bad options?)");
+  if (server_new(m, &args) != 0) {
+    why = "libfuse refused the options (see the line above from libfuse)";
+    goto fail;
   }
-  if (fuse_mount(m->fuse, mountpoint) != 0) {
-    free(mountpoint);
-    fuse_destroy(m->fuse);
-    napi_delete_reference(env, m->out_ref);
-    napi_delete_reference(env, m->caller_ref);
-    free(m);
-    return throw_error(env, "fuse_mount failed (see the line above from libfuse)");
+  if (server_mount(m, mountpoint) != 0) {
+    why = "fuse_mount failed (see the line above from libfuse)";
+    goto fail;
   }
-  free(mountpoint);
+  mounted = 1;
   napi_value name;
   napi_create_string_utf8(env, "fairfs-fuse3", NAPI_AUTO_LENGTH, &name);
-  napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, NULL, NULL, m, call_js, &m->tsfn);
+  if (napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, NULL, NULL, m, call_js, &m->tsfn) != napi_ok) {
+    why = "cannot make the thread-safe function";
+    goto fail;
+  }
   if (pthread_create(&m->thread, NULL, loop_thread, m) != 0) {
-    fuse_unmount(m->fuse);
-    fuse_destroy(m->fuse);
     napi_release_threadsafe_function(m->tsfn, napi_tsfn_abort);
-    return throw_error(env, "cannot start the FUSE loop thread");
+    why = "cannot start the FUSE loop thread";
+    goto fail;
   }
   m->thread_started = 1;
+  napi_create_reference(env, argv[6], 1, &m->out_ref);
+  napi_create_reference(env, argv[7], 1, &m->caller_ref);
+  free(mountpoint);
+  free(options);
   napi_value external;
   napi_create_external(env, m, NULL, NULL, &external);
   return external;
+
+fail:
+  if (m) {
+    server_end(m, mounted);
+    if (m->known.buckets) known_free(&m->known);
+  }
+  free(mountpoint);
+  free(options);
+  free(m);
+  return throw_error(env, why);
 }
 
 /* destroy(mount): after the loop has ended (the dispatcher got OP_EXIT). */
@@ -611,12 +455,124 @@ static napi_value js_destroy(napi_env env, napi_callback_info info) {
   if (m->destroyed) return NULL;
   m->destroyed = 1;
   if (m->thread_started) pthread_join(m->thread, NULL);
-  /* libfuse skips the umount when the connection is already gone, so this never touches another mount. */
-  fuse_unmount(m->fuse);
-  fuse_destroy(m->fuse);
+  while (atomic_load(&m->invalidating) > 0) usleep(1000);
+  server_end(m, 1);
   napi_release_threadsafe_function(m->tsfn, napi_tsfn_release);
   napi_delete_reference(env, m->out_ref);
   napi_delete_reference(env, m->caller_ref);
+  known_free(&m->known);
+  return NULL;
+}
+
+static mount_t *mount_arg(napi_env env, napi_value v) {
+  mount_t *m = NULL;
+  if (napi_get_value_external(env, v, (void **)&m) != napi_ok || !m || m->destroyed) return NULL;
+  return m;
+}
+
+/* know(mount, path, stat: Float64Array(15), target?: string, children?: string[]) */
+static napi_value js_know(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  mount_t *m = argc == 5 ? mount_arg(env, argv[0]) : NULL;
+  double *o = argc == 5 ? typed_data(env, argv[2], napi_float64_array, 15) : NULL;
+  char *path = argc == 5 ? string_arg(env, argv[1]) : NULL;
+  if (!m || !o || !path) {
+    free(path);
+    return throw_error(env, "know(mount, path, stat: Float64Array(15), target?, children?)");
+  }
+  struct stat st;
+  fill_stat(&st, o);
+  char *target = string_arg(env, argv[3]);
+  char **children = NULL;
+  uint32_t n = 0, count = 0;
+  bool is_array = false;
+  napi_is_array(env, argv[4], &is_array);
+  if (is_array) {
+    napi_get_array_length(env, argv[4], &n);
+    children = calloc(n ? n : 1, sizeof *children);
+    for (uint32_t i = 0; children && i < n; i++) {
+      napi_value el;
+      napi_get_element(env, argv[4], i, &el);
+      if ((children[count] = string_arg(env, el))) count++;
+    }
+  }
+  int res = is_array && !children ? -1 : known_put(&m->known, path, &st, target, children, count);
+  free(path);
+  if (res != 0) return throw_error(env, "know: out of memory");
+  return NULL;
+}
+
+/* forget(mount, path): the core answers it again. */
+static napi_value js_forget(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  mount_t *m = argc == 2 ? mount_arg(env, argv[0]) : NULL;
+  char *path = argc == 2 ? string_arg(env, argv[1]) : NULL;
+  if (m && path) known_drop(&m->known, path);
+  free(path);
+  return NULL;
+}
+
+typedef struct invalidation {
+  mount_t *m;
+  char **paths;
+  uint32_t count;
+} invalidation_t;
+
+/*
+ * Off the JavaScript thread: the kernel may wait, while it drops a page, for a
+ * request that JavaScript has yet to answer.
+ */
+static void *invalidate_thread(void *arg) {
+  invalidation_t *inv = arg;
+  for (uint32_t i = 0; i < inv->count; i++) {
+    if (inv->m->se) tree_invalidate(inv->m, inv->paths[i]);
+    else fuse_invalidate_path(inv->m->fuse, inv->paths[i]);
+    free(inv->paths[i]);
+  }
+  atomic_fetch_sub(&inv->m->invalidating, 1);
+  free(inv->paths);
+  free(inv);
+  return NULL;
+}
+
+/* invalidate(mount, paths: string[]): the kernel forgets what it cached of them (attributes, pages, listings). */
+static napi_value js_invalidate(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  mount_t *m = argc == 2 ? mount_arg(env, argv[0]) : NULL;
+  bool is_array = false;
+  if (m) napi_is_array(env, argv[1], &is_array);
+  if (!is_array) return throw_error(env, "invalidate(mount, paths: string[])");
+  uint32_t n = 0;
+  napi_get_array_length(env, argv[1], &n);
+  invalidation_t *inv = calloc(1, sizeof *inv);
+  if (!inv || !(inv->paths = calloc(n ? n : 1, sizeof(char *)))) {
+    free(inv);
+    return throw_error(env, "invalidate: out of memory");
+  }
+  inv->m = m;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    napi_get_element(env, argv[1], i, &el);
+    if ((inv->paths[inv->count] = string_arg(env, el))) inv->count++;
+  }
+  pthread_t thread;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  atomic_fetch_add(&m->invalidating, 1);
+  if (pthread_create(&thread, &attr, invalidate_thread, inv) != 0) {
+    atomic_fetch_sub(&m->invalidating, 1);
+    for (uint32_t i = 0; i < inv->count; i++) free(inv->paths[i]);
+    free(inv->paths);
+    free(inv);
+  }
+  pthread_attr_destroy(&attr);
   return NULL;
 }
 
@@ -631,6 +587,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
     {"destroy", NULL, js_destroy, NULL, NULL, NULL, napi_default, NULL},
+    {"know", NULL, js_know, NULL, NULL, NULL, napi_default, NULL},
+    {"forget", NULL, js_forget, NULL, NULL, NULL, napi_default, NULL},
+    {"invalidate", NULL, js_invalidate, NULL, NULL, NULL, napi_default, NULL},
     {"version", NULL, js_version, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
