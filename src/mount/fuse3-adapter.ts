@@ -28,13 +28,19 @@ const OPEN_WRITABLE = 4;
 const RENAME_NOREPLACE = 1;
 const UTIME_NOW = (1 << 30) - 1;
 const UTIME_OMIT = (1 << 30) - 2;
+/**
+ * FUSE passthrough (the kernel reads and writes backing files itself) where
+ * the kernel offers it; FAIRFS_PASSTHROUGH=0 turns it off (to measure, or to
+ * get byte counts per handle back).
+ */
+const passthroughWanted = (): boolean => process.env.FAIRFS_PASSTHROUGH !== '0';
 /** Immutable trees: the kernel keeps entries and attributes this long (a day; the mount's life in practice). */
 const IMMUTABLE_CACHE_SECONDS = 86_400;
 
 type Dispatch = (op: number, path: string | undefined, path2: string | undefined, n0: number, n1: number, n2: number, n3: number, n4: number, buf: Buffer | undefined) => number | string | string[];
 
 interface Addon {
-  mount(mountpoint: string, options: string, cacheSeconds: number, inodes: boolean, writeback: boolean, dispatch: Dispatch, out: Float64Array, caller: Int32Array, immutable: boolean): object;
+  mount(mountpoint: string, options: string, cacheSeconds: number, inodes: boolean, writeback: boolean, dispatch: Dispatch, out: Float64Array, caller: Int32Array, immutable: boolean, passthrough: boolean): object;
   destroy(mount: object): void;
   /** Answer lookups, getattr, readdir and readlink of `path` natively (stat as `out` holds one). */
   know(mount: object, path: string, stat: Float64Array, target: string | undefined, children: string[] | undefined): void;
@@ -125,7 +131,7 @@ class Fuse3Mount implements ServedMount {
     });
     const immutable = opts.immutable ?? false;
     const cache = immutable ? IMMUTABLE_CACHE_SECONDS : (opts.cacheSeconds ?? 1);
-    handle = lib.mount(mountpoint, fuseOptions(opts), cache, opts.inodes ?? false, !immutable, dispatch, out, caller, immutable);
+    handle = lib.mount(mountpoint, fuseOptions(opts), cache, opts.inodes ?? false, !immutable, dispatch, out, caller, immutable, passthroughWanted());
     if (immutable) stopWatching = answerNatively(lib, handle, fs);
     return self;
   }
@@ -205,7 +211,7 @@ function buildDispatch(fs: ServedFs, opts: ServeOptions, out: Float64Array, exit
       case OP.WRITE:
         return fs.write(n0, buf!, n1, n2);
       case OP.RELEASE:
-        fs.release(n0, { bytesRead: n1, bytesWritten: n2 });
+        fs.release(n0, { bytesRead: n1, bytesWritten: n2, passthrough: n3 === 1 });
         return 0;
       case OP.TRUNCATE:
         if (n1 >= 0) fs.ftruncate(n1, n0);

@@ -36,6 +36,10 @@ interface SessionHandle {
   outside?: string;
   /** The backend writes this handle's bytes itself (DataPath). */
   nativeWrites?: boolean;
+  /** The staged file when the backend took the writes over: a change by release means the handle wrote. */
+  stagedBefore?: { size: number; mtimeNs: bigint };
+  /** The kernel served the bytes (FUSE passthrough): an open for reading is the read, byte counts unknown. */
+  passthrough?: boolean;
 }
 
 const CATALOG = '/.fair/catalog';
@@ -395,6 +399,8 @@ export class SessionVfs implements ServedFs {
     const writable = node?.kind === 'output' && handle.writable && handle.fd !== null;
     if (writable && !handle.nativeWrites) {
       handle.nativeWrites = true;
+      const st = fstatSync(handle.fd!, { bigint: true });
+      handle.stagedBefore = { size: Number(st.size), mtimeNs: st.mtimeNs };
       node.nativeWriters = (node.nativeWriters ?? 0) + 1;
       node.hash.bypassed();
     }
@@ -410,7 +416,9 @@ export class SessionVfs implements ServedFs {
   release(fh: number, usage?: HandleUsage): void {
     const handle = this.handles.take(fh);
     if (!handle) return;
-    if (usage) {
+    if (usage?.passthrough) {
+      handle.passthrough = true;
+    } else if (usage) {
       handle.bytesRead += usage.bytesRead;
       handle.bytesWritten += usage.bytesWritten;
     }
@@ -427,16 +435,35 @@ export class SessionVfs implements ServedFs {
   /** What a handle did, journalled when it closes. */
   private recordClose(handle: Handle<SessionHandle>): void {
     const node = handle.node;
+    // Under passthrough the kernel reads without asking: opening an input to read is reading it (bytes unknown).
+    const read = handle.passthrough ? !handle.writable : handle.bytesRead > 0;
+    const bytes = handle.passthrough ? undefined : handle.bytesRead;
     if (handle.outside) {
-      if (handle.bytesRead > 0) this.recorder.record({ op: 'read', path: handle.path, bytes: handle.bytesRead, outcome: 'outside', reason: handle.outside });
-    } else if (handle.catalog && handle.bytesRead > 0) {
-      this.recorder.record({ op: 'read', path: handle.path, ...handle.catalog, bytes: handle.bytesRead });
-    } else if (node?.kind === 'input' && handle.bytesRead > 0) {
-      this.recorder.record({ op: 'read', path: handle.path, dataProduct: node.read.dataProductId, component: node.read.component, bytes: handle.bytesRead });
+      if (read) this.recorder.record({ op: 'read', path: handle.path, bytes, outcome: 'outside', reason: handle.outside });
+    } else if (handle.catalog && read) {
+      this.recorder.record({ op: 'read', path: handle.path, ...handle.catalog, bytes });
+    } else if (node?.kind === 'input' && read) {
+      this.recorder.record({ op: 'read', path: handle.path, dataProduct: node.read.dataProductId, component: node.read.component, bytes });
     } else if (node?.kind === 'output') {
       node.openHandles--;
-      if (handle.bytesWritten > 0) this.recorder.record({ op: 'write', path: handle.path, bytes: handle.bytesWritten });
-      if (handle.bytesRead > 0) this.recorder.record({ op: 'read', path: handle.path, bytes: handle.bytesRead });
+      if (handle.passthrough) {
+        if (this.stagedChanged(handle)) this.recorder.record({ op: 'write', path: handle.path });
+      } else {
+        if (handle.bytesWritten > 0) this.recorder.record({ op: 'write', path: handle.path, bytes: handle.bytesWritten });
+        if (handle.bytesRead > 0) this.recorder.record({ op: 'read', path: handle.path, bytes: handle.bytesRead });
+      }
+    }
+  }
+
+  /** Whether a handle whose writes the kernel served changed its staged file (closed already: stat the path). */
+  private stagedChanged(handle: Handle<SessionHandle>): boolean {
+    const before = handle.stagedBefore;
+    if (!before || handle.node?.kind !== 'output') return false;
+    try {
+      const st = statSync(handle.node.staging, { bigint: true });
+      return Number(st.size) !== before.size || st.mtimeNs !== before.mtimeNs;
+    } catch {
+      return true;
     }
   }
 

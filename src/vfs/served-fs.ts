@@ -50,6 +50,8 @@ export interface DataPath {
 export interface HandleUsage {
   bytesRead: number;
   bytesWritten: number;
+  /** The kernel read and wrote the backing file itself (FUSE passthrough): the counts are unknown. */
+  passthrough?: boolean;
 }
 
 export interface StatFs {

@@ -50,6 +50,8 @@ typedef struct mount {
   /* Nothing under the mount changes but through the core's own notices (the catalog). */
   int immutable;
   known_table_t known;
+  /* Ask the kernel to pass opened backing files through; cleared when it will not. */
+  _Atomic int passthrough;
   /* Invalidation threads still talking to the kernel: destroy waits for them. */
   _Atomic int invalidating;
   int loop_result;
@@ -77,6 +79,8 @@ typedef struct handle {
   double js_fh;
   int fd;
   int writable;
+  /* The kernel reads and writes the backing file itself (passthrough, this backing id): the counts stay 0. */
+  int backing_id;
   _Atomic uint64_t bytes_read, bytes_written;
 } handle_t;
 
@@ -88,8 +92,10 @@ void call_js(napi_env env, napi_value js_cb, void *context, void *data);
 int ask_from(mount_t *m, request_t *r, int32_t pid, int32_t uid, int32_t gid, int32_t umask);
 /* out[]: mode size nlink uid gid rdev ino blksize blocks atime(s ns) mtime(s ns) ctime(s ns) */
 void fill_stat(struct stat *st, const double *o);
-/* The handle JavaScript's open answer describes, on fi (-ENOMEM, or 0). */
-int open_handle(request_t *r, struct fuse_file_info *fi);
+/* The handle JavaScript's open answer describes, on fi, passed through to its backing file where the kernel lets it (-ENOMEM, or 0). */
+int open_handle(mount_t *m, request_t *r, struct fuse_file_info *fi);
+/* Release a handle: JavaScript is told its byte counts (and whether they are known), then it is freed. */
+void release_handle(mount_t *m, handle_t *h, int (*answer)(request_t *r, void *ctx), void *ctx);
 /* pread/pwrite of a whole range on a backing file, counted on the handle; -errno on failure. */
 ssize_t read_backing(handle_t *h, char *buf, size_t size, off_t off);
 ssize_t write_backing(handle_t *h, const char *buf, size_t size, off_t off);

@@ -1,5 +1,6 @@
 /* The way to JavaScript and back, shared by both servers (backend.h). */
 #include "backend.h"
+#include "passthrough.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -135,7 +136,9 @@ void fill_stat(struct stat *st, const double *o) {
 }
 
 /* out[]: js handle, backing fd (-1: none), OPEN_* flags */
-int open_handle(request_t *r, struct fuse_file_info *fi) {
+static struct fuse_session *session_of(mount_t *m) { return m->se ? m->se : fuse_get_session(m->fuse); }
+
+int open_handle(mount_t *m, request_t *r, struct fuse_file_info *fi) {
   handle_t *h = calloc(1, sizeof *h);
   if (!h) return -ENOMEM;
   h->js_fh = r->out[0];
@@ -145,7 +148,25 @@ int open_handle(request_t *r, struct fuse_file_info *fi) {
   fi->keep_cache = (flags & OPEN_KEEP_CACHE) != 0;
   fi->direct_io = (flags & OPEN_DIRECT_IO) != 0;
   fi->fh = (uint64_t)(uintptr_t)h;
+  if (h->fd >= 0 && atomic_load(&m->passthrough)) {
+    h->backing_id = passthrough_open(session_of(m), h->fd);
+    /* The kernel refuses it for the whole connection (no CAP_SYS_ADMIN, an older kernel): stop asking. */
+    if (h->backing_id < 0) atomic_store(&m->passthrough, 0);
+  }
   return 0;
+}
+
+void release_handle(mount_t *m, handle_t *h, int (*answer)(request_t *r, void *ctx), void *ctx) {
+  request_t r;
+  memset(&r, 0, sizeof r);
+  r.op = OP_RELEASE;
+  r.n[0] = h->js_fh;
+  r.n[1] = (double)atomic_load(&h->bytes_read);
+  r.n[2] = (double)atomic_load(&h->bytes_written);
+  r.n[3] = h->backing_id > 0;
+  answer(&r, ctx);
+  if (h->backing_id > 0) passthrough_close(session_of(m), h->backing_id);
+  free(h);
 }
 
 ssize_t read_backing(handle_t *h, char *buf, size_t size, off_t off) {

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "passthrough.h"
 #include "tree.h"
 static mount_t *current(void) { return (mount_t *)fuse_get_context()->private_data; }
 
@@ -127,7 +128,7 @@ static int fs_statfs(const char *path, struct statvfs *sv) {
   return res;
 }
 
-static int opened(request_t *r, struct fuse_file_info *fi) { return open_handle(r, fi); }
+static int opened(request_t *r, struct fuse_file_info *fi) { return open_handle(current(), r, fi); }
 
 static int fs_open(const char *path, struct fuse_file_info *fi) {
   REQUEST(r, OP_OPEN);
@@ -146,16 +147,15 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi) {
   return res < 0 ? res : opened(&r, fi);
 }
 
+static int ask_ctx(request_t *r, void *ctx) {
+  (void)ctx;
+  return ask(r);
+}
+
 static int fs_release(const char *path, struct fuse_file_info *fi) {
   (void)path;
   handle_t *h = handle_of(fi);
-  if (!h) return 0;
-  REQUEST(r, OP_RELEASE);
-  r.n[0] = h->js_fh;
-  r.n[1] = (double)atomic_load(&h->bytes_read);
-  r.n[2] = (double)atomic_load(&h->bytes_written);
-  ask(&r);
-  free(h);
+  if (h) release_handle(current(), h, ask_ctx, NULL);
   return 0;
 }
 
@@ -301,7 +301,10 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
   cfg->negative_timeout = 0;
   cfg->kernel_cache = 0;
   cfg->auto_cache = 0;
-  if (m->writeback && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+  /* Passthrough serves backed files better than the write-back cache, and the kernel takes only one of them. */
+  int passthrough = atomic_load(&m->passthrough) && passthrough_offered();
+  if (!passthrough) atomic_store(&m->passthrough, 0);
+  if (m->writeback && !passthrough && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
   if (conn->capable & FUSE_CAP_CACHE_SYMLINKS) conn->want |= FUSE_CAP_CACHE_SYMLINKS;
   conn->max_write = 1 << 20;
   return m;
@@ -374,12 +377,12 @@ static void server_end(mount_t *m, int mounted) {
   m->fuse = NULL;
 }
 
-/* mount(mountpoint, fuseOptions, cacheSeconds, inodes, writeback, dispatch, out: Float64Array(16), caller: Int32Array(4), immutable) */
+/* mount(mountpoint, fuseOptions, cacheSeconds, inodes, writeback, dispatch, out: Float64Array(16), caller: Int32Array(4), immutable, passthrough) */
 static napi_value js_mount(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 9) return throw_error(env, "mount needs 9 arguments");
+  if (argc < 10) return throw_error(env, "mount needs 10 arguments");
   char *mountpoint = string_arg(env, argv[0]);
   char *options = string_arg(env, argv[1]);
   mount_t *m = calloc(1, sizeof *m);
@@ -414,6 +417,10 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
     goto fail;
   }
   mounted = 1;
+  /* Between libfuse and /dev/fuse before the first request (INIT) is read. */
+  bool passthrough = false;
+  napi_get_value_bool(env, argv[9], &passthrough);
+  if (passthrough && passthrough_attach(m->se ? m->se : fuse_get_session(m->fuse)) == 0) atomic_store(&m->passthrough, 1);
   napi_value name;
   napi_create_string_utf8(env, "fairfs-fuse3", NAPI_AUTO_LENGTH, &name);
   if (napi_create_threadsafe_function(env, argv[5], NULL, name, 0, 1, NULL, NULL, m, call_js, &m->tsfn) != napi_ok) {
