@@ -71,6 +71,8 @@ typedef struct request {
   char **names;
   uint32_t count;
   char *text;
+  /* Posted (post_from): nobody waits; call_js frees it. */
+  int posted;
   sem_t done;
 } request_t;
 
@@ -90,12 +92,14 @@ typedef struct handle {
 void call_js(napi_env env, napi_value js_cb, void *context, void *data);
 /* Hand a request to JavaScript for the caller given and wait for its answer. */
 int ask_from(mount_t *m, request_t *r, int32_t pid, int32_t uid, int32_t gid, int32_t umask);
+/* Hand a request to JavaScript without waiting for its answer (release). */
+int post_from(mount_t *m, const request_t *r);
 /* out[]: mode size nlink uid gid rdev ino blksize blocks atime(s ns) mtime(s ns) ctime(s ns) */
 void fill_stat(struct stat *st, const double *o);
 /* The handle JavaScript's open answer describes, on fi, passed through to its backing file where the kernel lets it (-ENOMEM, or 0). */
 int open_handle(mount_t *m, request_t *r, struct fuse_file_info *fi);
 /* Release a handle: JavaScript is told its byte counts (and whether they are known), then it is freed. */
-void release_handle(mount_t *m, handle_t *h, int (*answer)(request_t *r, void *ctx), void *ctx);
+void release_handle(mount_t *m, handle_t *h);
 /* pread/pwrite of a whole range on a backing file, counted on the handle; -errno on failure. */
 ssize_t read_backing(handle_t *h, char *buf, size_t size, off_t off);
 ssize_t write_backing(handle_t *h, const char *buf, size_t size, off_t off);

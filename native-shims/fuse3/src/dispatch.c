@@ -23,6 +23,18 @@ char *copy_string(napi_env env, napi_value v) {
   return s;
 }
 
+/* The asker waits for the answer; a posted request has no one waiting and is freed here. */
+static void finish(request_t *r) {
+  if (!r->posted) {
+    sem_post(&r->done);
+    return;
+  }
+  for (uint32_t i = 0; i < r->count; i++) free(r->names[i]);
+  free(r->names);
+  free(r->text);
+  free(r);
+}
+
 /* Runs on the JavaScript thread: one request through the dispatcher, its answer copied back. */
 void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   mount_t *m = context;
@@ -39,7 +51,7 @@ void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   }
   if (!env) {
     r->result = -EIO;
-    sem_post(&r->done);
+    finish(r);
     return;
   }
   napi_handle_scope scope;
@@ -94,7 +106,22 @@ void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
     memcpy(r->out, m->out, sizeof r->out);
   }
   napi_close_handle_scope(env, scope);
-  sem_post(&r->done);
+  finish(r);
+}
+
+int post_from(mount_t *m, const request_t *r) {
+  request_t *copy = malloc(sizeof *copy);
+  if (!copy) return -ENOMEM;
+  *copy = *r;
+  copy->posted = 1;
+  /* Paths are the caller's: a posted request carries none (release names its handle). */
+  copy->path = copy->path2 = NULL;
+  copy->buf = NULL;
+  if (napi_call_threadsafe_function(m->tsfn, copy, napi_tsfn_blocking) != napi_ok) {
+    free(copy);
+    return -EIO;
+  }
+  return 0;
 }
 
 /* The worker thread blocks until JavaScript answers; the data path never comes here. */
@@ -156,7 +183,7 @@ int open_handle(mount_t *m, request_t *r, struct fuse_file_info *fi) {
   return 0;
 }
 
-void release_handle(mount_t *m, handle_t *h, int (*answer)(request_t *r, void *ctx), void *ctx) {
+void release_handle(mount_t *m, handle_t *h) {
   request_t r;
   memset(&r, 0, sizeof r);
   r.op = OP_RELEASE;
@@ -164,7 +191,8 @@ void release_handle(mount_t *m, handle_t *h, int (*answer)(request_t *r, void *c
   r.n[1] = (double)atomic_load(&h->bytes_read);
   r.n[2] = (double)atomic_load(&h->bytes_written);
   r.n[3] = h->backing_id > 0;
-  answer(&r, ctx);
+  /* The kernel does not wait for a release: neither does the worker (requests reach JavaScript in order). */
+  post_from(m, &r);
   if (h->backing_id > 0) passthrough_close(session_of(m), h->backing_id);
   free(h);
 }

@@ -147,15 +147,10 @@ static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi) {
   return res < 0 ? res : opened(&r, fi);
 }
 
-static int ask_ctx(request_t *r, void *ctx) {
-  (void)ctx;
-  return ask(r);
-}
-
 static int fs_release(const char *path, struct fuse_file_info *fi) {
   (void)path;
   handle_t *h = handle_of(fi);
-  if (h) release_handle(current(), h, ask_ctx, NULL);
+  if (h) release_handle(current(), h);
   return 0;
 }
 

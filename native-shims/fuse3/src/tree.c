@@ -12,10 +12,6 @@ static int ask_req(fuse_req_t req, request_t *r) {
   return ask_from(mount_of(req), r, c->pid, (int32_t)c->uid, (int32_t)c->gid, (int32_t)c->umask);
 }
 
-static int ask_ctx(request_t *r, void *req) { return ask_req(req, r); }
-/* After the reply the request is gone: no caller to name. */
-static int ask_after_reply(request_t *r, void *m) { return ask_from(m, r, 0, 0, 0, 0); }
-
 /* The path of an inode, copied; NULL when the inode is unknown. */
 static char *path_of(mount_t *m, fuse_ino_t ino) {
   known_read_lock(&m->known);
@@ -294,7 +290,7 @@ static void tree_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
   else {
     /* An interrupted open: the kernel sends no release, so this is it. */
     mount_t *m = mount_of(req);
-    if (fuse_reply_open(req, fi) == -ENOENT) release_handle(m, (handle_t *)(uintptr_t)fi->fh, ask_after_reply, m);
+    if (fuse_reply_open(req, fi) == -ENOENT) release_handle(m, (handle_t *)(uintptr_t)fi->fh);
   }
 }
 
@@ -326,7 +322,7 @@ static void tree_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, st
 static void tree_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
   (void)ino;
   handle_t *h = (handle_t *)(uintptr_t)fi->fh;
-  if (h) release_handle(mount_of(req), h, ask_ctx, req);
+  if (h) release_handle(mount_of(req), h);
   fuse_reply_err(req, 0);
 }
 
