@@ -11,7 +11,19 @@ export interface OutputFile {
   sha1: string | null;
 }
 
-/** The SHA-1 of each output: as streamed, else read back from staging. */
-export function hashOutputs(files: OutputFile[]): Promise<(OutputFile & { hash: string })[]> {
-  return Promise.all(files.map(async (f) => ({ ...f, hash: f.sha1 ?? (await sha1File(f.staging)) })));
+/** How many staged files are read back at once: enough to keep the disk busy, few enough for the fd limit. */
+const HASH_CONCURRENCY = 8;
+
+/** The SHA-1 of each output: as streamed, else read back from staging (in the page cache, usually). */
+export async function hashOutputs(files: OutputFile[]): Promise<(OutputFile & { hash: string })[]> {
+  const hashed: (OutputFile & { hash: string })[] = new Array(files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < files.length; i = next++) {
+      const f = files[i]!;
+      hashed[i] = { ...f, hash: f.sha1 ?? (await sha1File(f.staging)) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, files.length) }, worker));
+  return hashed;
 }

@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 
-/** SHA-1 of a file, streamed so large outputs never sit in memory. */
+/** Files up to this size are read whole: one right-sized buffer instead of a 1 MiB stream chunk each. */
+const WHOLE_FILE_MAX = 1 << 20;
+
+/** SHA-1 of a file; large ones streamed so they never sit in memory. */
 export async function sha1File(path: string): Promise<string> {
+  if ((await stat(path)).size <= WHOLE_FILE_MAX) return sha1(await readFile(path));
   const hash = createHash('sha1');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     hash.update(chunk as Buffer);
