@@ -1,4 +1,4 @@
-import semver from 'semver';
+import { semver } from '../config/semver.js';
 import { UsageError } from '../errors.js';
 
 export interface ProductRef {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import semver from 'semver';
+import { semver } from './semver.js';
 import { ConfigError } from '../errors.js';
 import { parseRegisterItems, type RegisterItem } from './register-items.js';
 import { substitute, UnknownVariableError, versionExpression, type VariableContext } from './variables.js';

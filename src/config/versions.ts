@@ -1,4 +1,4 @@
-import semver from 'semver';
+import { semver } from './semver.js';
 import { versionExpression, type VersionExpression } from './variables.js';
 
 /** Highest semver in the list, or null. */

@@ -15,23 +15,34 @@ function git(dir: string, args: string[]): Promise<string | null> {
   });
 }
 
-/** The git repository holding `dir`, with the commit recorded as the run's code version. */
+/**
+ * The git repository holding `dir`, with the commit recorded as the run's
+ * code version. Four git processes at once (each works from any folder of the
+ * repository): a run's fixed cost is mostly process starts, so none waits for
+ * another.
+ */
 export async function gitInfo(dir: string): Promise<GitInfo | null> {
-  const repoDir = await git(dir, ['rev-parse', '--show-toplevel']);
-  if (!repoDir) return null;
-  const [commit, status, branch, tag, remoteUrl] = await Promise.all([
-    git(repoDir, ['rev-parse', 'HEAD']),
-    git(repoDir, ['status', '--porcelain', '--untracked-files=no']),
-    git(repoDir, ['symbolic-ref', '--short', '-q', 'HEAD']),
-    git(repoDir, ['describe', '--tags', '--exact-match']),
-    git(repoDir, ['remote', 'get-url', 'origin']),
+  const [repoDir, status, tags, remoteUrl] = await Promise.all([
+    git(dir, ['rev-parse', '--show-toplevel']),
+    // branch.oid and branch.head headers, then one line per changed tracked file.
+    git(dir, ['status', '--porcelain=v2', '--branch', '--untracked-files=no']),
+    git(dir, ['for-each-ref', '--points-at=HEAD', '--sort=-creatordate', '--format=%(refname:short)', 'refs/tags']),
+    git(dir, ['config', '--get', 'remote.origin.url']),
   ]);
+  if (!repoDir || status === null) return null;
+  const header = (name: string): string | null => {
+    const line = status.split('\n').find((l) => l.startsWith(`# branch.${name} `));
+    return line ? line.slice(`# branch.${name} `.length) : null;
+  };
+  const commit = header('oid');
+  const branch = header('head');
   return {
     repoDir,
-    commit: commit || null,
-    dirty: Boolean(status),
-    branch: branch || null,
-    tag: tag || null,
+    // "(initial)": a repository with no commit yet; "(detached)": no branch.
+    commit: commit && commit !== '(initial)' ? commit : null,
+    dirty: status.split('\n').some((l) => l !== '' && !l.startsWith('#')),
+    branch: branch && branch !== '(detached)' ? branch : null,
+    tag: tags ? tags.split('\n')[0]! : null,
     remoteUrl: remoteUrl || null,
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import semver from 'semver';
+import { semver } from '../config/semver.js';
 import type { RunConfig } from '../config/load.js';
 import { versionExpression } from '../config/variables.js';
 import { MissingDataError, RemoteDataError } from '../errors.js';

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import semver from 'semver';
+import { semver } from '../config/semver.js';
 import type { RunConfig } from '../config/load.js';
 import type { ObjectItem } from '../config/register-items.js';
 import { versionExpression } from '../config/variables.js';
