@@ -10,7 +10,7 @@ export interface GlobalOptions {
   backend?: string;
 }
 
-/** The backend a mount is served with: `--backend`, else $FAIRFS_BACKEND, else settings' `backend:`, else fuse2. */
+/** The backend a mount is served with: `--backend`, else $FAIRFS_BACKEND, else settings' `backend:`, else fuse3 where it loads. */
 export function backendFor(opts: GlobalOptions, home: Home): Backend {
   const requested = opts.backend ?? (process.env.FAIRFS_BACKEND || undefined) ?? readSettings(home).backend;
   return chooseBackend(requested, info);

@@ -20,7 +20,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .option('--home <dir>', 'fairfs home (default: $FAIRFS_HOME or ~/.fairfs)')
     .option('--debug', 'show stack traces and trace FUSE operations')
-    .option('--backend <name>', 'FUSE backend for mounts: fuse2 (the default) or fuse3 (native, opt-in)')
+    .option('--backend <name>', 'FUSE backend for mounts: fuse3 (native, passthrough; the default where it loads) or fuse2 (fuse-native)')
     .showHelpAfterError()
     .exitOverride();
 

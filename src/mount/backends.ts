@@ -11,17 +11,25 @@ export function usableBackends(): Backend[] {
   return backends.filter((b) => b !== fuse3Backend || fuse3Unavailable() === null);
 }
 
+/** The usable backends a mount gets only when asked for by name (the suite runs test/mount on each). */
+export function otherBackends(): string[] {
+  const chosen = chooseBackend(undefined, () => {});
+  return usableBackends()
+    .filter((b) => b !== chosen)
+    .map((b) => b.name);
+}
+
 /**
  * The backend to serve with: the one asked for (`--backend`, $FAIRFS_BACKEND,
- * `backend:` in settings), else fuse2. The native fuse3 backend is opt-in until
- * the whole mount suite passes on it (docs/decisions.md); asked for where it
- * cannot load, it falls back to fuse2 with one line saying why.
+ * `backend:` in settings), else the fastest that loads here: fuse3, the native
+ * one (docs/decisions.md). Where fuse3 cannot load, fuse2 serves, with one
+ * line saying why.
  */
 export function chooseBackend(requested: string | undefined, say: (line: string) => void): Backend {
   if (requested !== undefined && !backends.some((b) => b.name === requested)) {
     throw new UsageError(`no backend named ${JSON.stringify(requested)}`, { hint: `use one of: ${backends.map((b) => b.name).join(', ')}` });
   }
-  if (requested !== fuse3Backend.name) return fuseNativeBackend;
+  if (requested === fuseNativeBackend.name) return fuseNativeBackend;
   const why = fuse3Unavailable();
   if (why === null) return fuse3Backend;
   say(`fairfs: serving with fuse2: ${why}`);

@@ -67,7 +67,9 @@ t.test('kill -9 of the daemon during a write, then recover', async (t) => {
   const h = await exampleHome(t);
   const mnt = join(h.dir, 'mnt');
   const live = await mountSession(t, h.home, join(h.example, 'config.yaml'), mnt);
-  const writer = exec('sh', ['-c', `head -c 300000000 /dev/zero > "${join(mnt, 'outputs', 'trajectory.csv')}"`]);
+  // Appends that each open the file again: every open needs the daemon (under passthrough the bytes would not).
+  const out = join(mnt, 'outputs', 'trajectory.csv');
+  const writer = exec('sh', ['-c', `while :; do head -c 65536 /dev/zero >> "${out}" || exit 1; done`]);
   const staging = join(h.home, 'staging');
   await waitFor(() => readdirSync(staging).some((run) => readdirSync(join(staging, run)).length > 0), 'a staged output');
   await sleep(200);
