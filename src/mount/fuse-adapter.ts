@@ -1,14 +1,11 @@
 import Fuse, { type Ops, type Stat } from 'fuse-native';
 import type { FileStat } from '../vfs/stat.js';
-import { Errno, errnoOf, MountRefusal } from '../errors.js';
 import type { Backend, Caller, ServedFs, ServedMount, ServeOptions, TimeSpec } from '../vfs/served-fs.js';
 import { fusermountUnmount } from './fusermount.js';
+import { negativeErrno, timeSpecOf } from './kernel-answers.js';
 
 /** The binding patched by scripts/patch-fuse-native.sh (both utimens times, nanoseconds, callers). */
 export const patchedBinding = (Fuse as unknown as { FAIRFS_PATCH?: number }).FAIRFS_PATCH === 1;
-
-const UTIME_NOW = (1 << 30) - 1;
-const UTIME_OMIT = (1 << 30) - 2;
 
 /**
  * A utimens time as the binding hands it: [seconds, nanoseconds] from the
@@ -17,10 +14,7 @@ const UTIME_OMIT = (1 << 30) - 2;
  */
 function timeSpec(t: number | [number, number]): TimeSpec {
   if (typeof t === 'number') return { sec: Math.floor(t / 1000), nsec: (t % 1000) * 1e6 };
-  const [sec, nsec] = t;
-  if (nsec === UTIME_NOW) return 'now';
-  if (nsec === UTIME_OMIT) return 'omit';
-  return { sec, nsec };
+  return timeSpecOf(t[0], t[1]);
 }
 
 // fuse-native unmounts with `fusermount -uz`; Debian's fuse3 ships only fusermount3.
@@ -87,13 +81,10 @@ export const fuseNativeBackend: Backend = {
 };
 
 function buildOps(fs: ServedFs, opts: ServeOptions): Ops {
-  const { trace, onUnexpected } = opts;
+  const { trace } = opts;
+  const errno = negativeErrno(opts);
 
   /** One wrapper for every op: cb called exactly once, errors through one errno map. */
-  function errno(op: string, path: string, err: unknown): number {
-    if (!(err instanceof MountRefusal) && errnoOf(err) === 'EIO') onUnexpected?.(op, path, err);
-    return -Errno[errnoOf(err)];
-  }
   function call<T>(op: string, path: string, cb: (err: number, value?: T) => void, fn: () => T): void {
     const started = trace ? performance.now() : 0;
     let result: T;

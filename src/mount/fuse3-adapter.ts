@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Errno, errnoOf, MountRefusal } from '../errors.js';
-import type { Backend, Caller, DataPath, KnownEntry, ServedFs, ServedMount, ServeOptions, TimeSpec } from '../vfs/served-fs.js';
+import { MountRefusal } from '../errors.js';
+import type { Backend, Caller, DataPath, KnownEntry, ServedFs, ServedMount, ServeOptions } from '../vfs/served-fs.js';
 import type { FileStat } from '../vfs/stat.js';
 import { fusermountUnmount } from './fusermount.js';
+import { negativeErrno, timeSpecOf } from './kernel-answers.js';
 
 /*
  * The native backend (native-shims/fuse3): libfuse 3 on native threads with the
@@ -26,8 +27,6 @@ const OPEN_KEEP_CACHE = 1;
 const OPEN_DIRECT_IO = 2;
 const OPEN_WRITABLE = 4;
 const RENAME_NOREPLACE = 1;
-const UTIME_NOW = (1 << 30) - 1;
-const UTIME_OMIT = (1 << 30) - 2;
 /**
  * FUSE passthrough (the kernel reads and writes backing files itself) where
  * the kernel offers it; FAIRFS_PASSTHROUGH=0 turns it off (to measure, or to
@@ -65,12 +64,6 @@ function load(): { addon: Addon } | { why: string } {
 let loaded: ReturnType<typeof load> | null = null;
 function addon(): ReturnType<typeof load> {
   return (loaded ??= load());
-}
-
-function timeSpec(sec: number, nsec: number): TimeSpec {
-  if (nsec === UTIME_NOW) return 'now';
-  if (nsec === UTIME_OMIT) return 'omit';
-  return { sec, nsec };
 }
 
 /** Seconds and nanoseconds of a Date plus the nanoseconds within its millisecond. */
@@ -172,11 +165,8 @@ function answerNatively(lib: Addon, handle: object, fs: ServedFs): () => void {
 }
 
 function buildDispatch(fs: ServedFs, opts: ServeOptions, out: Float64Array, exited: () => void): Dispatch {
-  const { trace, onUnexpected } = opts;
-  const errno = (op: string, path: string, err: unknown): number => {
-    if (!(err instanceof MountRefusal) && errnoOf(err) === 'EIO') onUnexpected?.(op, path, err);
-    return -Errno[errnoOf(err)];
-  };
+  const { trace } = opts;
+  const errno = negativeErrno(opts);
   const getattr = (path: string | undefined, fh: number): FileStat => {
     if (path !== undefined) return fs.getattr(path);
     if (fh >= 0 && fs.fgetattr) return fs.fgetattr(fh);
@@ -218,7 +208,7 @@ function buildDispatch(fs: ServedFs, opts: ServeOptions, out: Float64Array, exit
         else fs.truncate(path, n0);
         return 0;
       case OP.UTIMENS:
-        fs.utimens(path, timeSpec(n0, n1), timeSpec(n2, n3));
+        fs.utimens(path, timeSpecOf(n0, n1), timeSpecOf(n2, n3));
         return 0;
       case OP.CHMOD:
         fs.chmod(path, n0);

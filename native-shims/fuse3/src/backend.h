@@ -107,6 +107,10 @@ ssize_t write_backing(handle_t *h, const char *buf, size_t size, off_t off);
 napi_value throw_error(napi_env env, const char *msg);
 void *typed_data(napi_env env, napi_value v, napi_typedarray_type want, size_t min_len);
 char *string_arg(napi_env env, napi_value v);
+/* The strings of a JavaScript array (others skipped), and how many; NULL when out of memory. */
+char **string_array(napi_env env, napi_value array, uint32_t *count);
+/* A read of a handle with no backing file, for JavaScript to answer into buf. */
+void read_request(request_t *r, const handle_t *h, char *buf, size_t size, off_t off);
 char *copy_string(napi_env env, napi_value v);
 
 #endif

@@ -243,6 +243,29 @@ void *typed_data(napi_env env, napi_value v, napi_typedarray_type want, size_t m
   return type == want && len >= min_len ? data : NULL;
 }
 
+char **string_array(napi_env env, napi_value array, uint32_t *count) {
+  uint32_t n = 0;
+  napi_get_array_length(env, array, &n);
+  char **out = calloc(n ? n : 1, sizeof *out);
+  *count = 0;
+  for (uint32_t i = 0; out && i < n; i++) {
+    napi_value el;
+    napi_get_element(env, array, i, &el);
+    if ((out[*count] = string_arg(env, el))) (*count)++;
+  }
+  return out;
+}
+
+void read_request(request_t *r, const handle_t *h, char *buf, size_t size, off_t off) {
+  memset(r, 0, sizeof *r);
+  r->op = OP_READ;
+  r->n[0] = h->js_fh;
+  r->n[1] = (double)size;
+  r->n[2] = (double)off;
+  r->buf = buf;
+  r->len = size;
+}
+
 char *string_arg(napi_env env, napi_value v) {
   napi_valuetype t;
   napi_typeof(env, v, &t);

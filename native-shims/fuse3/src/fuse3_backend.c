@@ -247,12 +247,8 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off, struct f
   handle_t *h = handle_of(fi);
   if (!h) return -EBADF;
   if (h->fd >= 0) return (int)read_backing(h, buf, size, off);
-  REQUEST(r, OP_READ);
-  r.n[0] = h->js_fh;
-  r.n[1] = (double)size;
-  r.n[2] = (double)off;
-  r.buf = buf;
-  r.len = size;
+  request_t r;
+  read_request(&r, h, buf, size, off);
   return ask(&r);
 }
 
@@ -487,19 +483,10 @@ static napi_value js_know(napi_env env, napi_callback_info info) {
   struct stat st;
   fill_stat(&st, o);
   char *target = string_arg(env, argv[3]);
-  char **children = NULL;
-  uint32_t n = 0, count = 0;
   bool is_array = false;
   napi_is_array(env, argv[4], &is_array);
-  if (is_array) {
-    napi_get_array_length(env, argv[4], &n);
-    children = calloc(n ? n : 1, sizeof *children);
-    for (uint32_t i = 0; children && i < n; i++) {
-      napi_value el;
-      napi_get_element(env, argv[4], i, &el);
-      if ((children[count] = string_arg(env, el))) count++;
-    }
-  }
+  uint32_t count = 0;
+  char **children = is_array ? string_array(env, argv[4], &count) : NULL;
   int res = is_array && !children ? -1 : known_put(&m->known, path, &st, target, children, count);
   free(path);
   if (res != 0) return throw_error(env, "know: out of memory");
@@ -550,19 +537,12 @@ static napi_value js_invalidate(napi_env env, napi_callback_info info) {
   bool is_array = false;
   if (m) napi_is_array(env, argv[1], &is_array);
   if (!is_array) return throw_error(env, "invalidate(mount, paths: string[])");
-  uint32_t n = 0;
-  napi_get_array_length(env, argv[1], &n);
   invalidation_t *inv = calloc(1, sizeof *inv);
-  if (!inv || !(inv->paths = calloc(n ? n : 1, sizeof(char *)))) {
+  if (!inv || !(inv->paths = string_array(env, argv[1], &inv->count))) {
     free(inv);
     return throw_error(env, "invalidate: out of memory");
   }
   inv->m = m;
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value el;
-    napi_get_element(env, argv[1], i, &el);
-    if ((inv->paths[inv->count] = string_arg(env, el))) inv->count++;
-  }
   pthread_t thread;
   pthread_attr_t attr;
   pthread_attr_init(&attr);

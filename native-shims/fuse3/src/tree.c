@@ -306,12 +306,8 @@ static void tree_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, st
   if (h->fd >= 0) {
     n = read_backing(h, buf, size, off);
   } else {
-    REQUEST(r, OP_READ);
-    r.n[0] = h->js_fh;
-    r.n[1] = (double)size;
-    r.n[2] = (double)off;
-    r.buf = buf;
-    r.len = size;
+    request_t r;
+    read_request(&r, h, buf, size, off);
     n = ask_req(req, &r);
   }
   if (n < 0) fuse_reply_err(req, (int)-n);
