@@ -33,6 +33,8 @@ const RENAME_NOREPLACE = 1;
  * get byte counts per handle back).
  */
 const passthroughWanted = (): boolean => process.env.FAIRFS_PASSTHROUGH !== '0';
+/** Trees that report their changes (sessions): the kernel keeps entries and attributes this long. */
+const NOTIFIED_CACHE_SECONDS = 60;
 /** Immutable trees: the kernel keeps entries and attributes this long (a day; the mount's life in practice). */
 const IMMUTABLE_CACHE_SECONDS = 86_400;
 
@@ -123,9 +125,12 @@ class Fuse3Mount implements ServedMount {
       onExit();
     });
     const immutable = opts.immutable ?? false;
-    const cache = immutable ? IMMUTABLE_CACHE_SECONDS : (opts.cacheSeconds ?? 1);
+    // A tree that says what changed behind the kernel's back may be cached long; the kernel is told to drop it.
+    const cache = immutable ? IMMUTABLE_CACHE_SECONDS : fs.onChange ? NOTIFIED_CACHE_SECONDS : (opts.cacheSeconds ?? 1);
     handle = lib.mount(mountpoint, fuseOptions(opts), cache, opts.inodes ?? false, !immutable, dispatch, out, caller, immutable, passthroughWanted());
-    if (immutable) stopWatching = answerNatively(lib, handle, fs);
+    const mounted = handle;
+    if (immutable) stopWatching = answerNatively(lib, mounted, fs);
+    else if (fs.onChange) stopWatching = fs.onChange((paths) => lib.invalidate(mounted, paths));
     return self;
   }
 
@@ -147,14 +152,14 @@ class Fuse3Mount implements ServedMount {
  * (or forgotten) and the kernel is told to drop what it cached of them.
  */
 function answerNatively(lib: Addon, handle: object, fs: ServedFs): () => void {
-  if (!fs.knownEntries || !fs.knownEntry || !fs.onKnownChange) return () => {};
+  if (!fs.knownEntries || !fs.knownEntry || !fs.onChange) return () => {};
   const stat = new Float64Array(16);
   const know = (e: KnownEntry): void => {
     writeStat(stat, e.stat);
     lib.know(handle, e.path, stat, e.target, e.children);
   };
   for (const e of fs.knownEntries()) know(e);
-  return fs.onKnownChange((paths) => {
+  return fs.onChange((paths) => {
     for (const path of paths) {
       const e = fs.knownEntry!(path);
       if (e) know(e);

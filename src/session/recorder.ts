@@ -78,8 +78,12 @@ export class AccessRecorder {
   }
 
   /** Called for every event as it is recorded (e.g. to print refusals). */
-  onRecord(listener: (row: AccessRow) => void): void {
+  onRecord(listener: (row: AccessRow) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners.splice(at, 1);
+    };
   }
 
   /** Write everything now, waiting for the lock if need be (before finalise, or to show the log). */

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, statfsSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MountRefusal } from '../errors.js';
+import { BackgroundHasher } from '../store/background-hash.js';
 import type { ResolvedRead, ResolvedWrite, WorkingConfig } from '../config/resolve.js';
 import type { Catalog } from '../vfs/catalog.js';
 import { HandleTable, type Handle } from '../vfs/handles.js';
@@ -43,6 +44,8 @@ interface SessionHandle {
 }
 
 const CATALOG = '/.fair/catalog';
+/** How often control files (the journal) and `.fair/catalog/` are looked at for changes to tell the kernel of. */
+const CONTROL_CHANGE_MS = 250;
 
 /** Longest symlink target, as PATH_MAX. */
 const SYMLINK_MAX = 4095;
@@ -89,6 +92,10 @@ export class SessionVfs implements ServedFs {
   private readonly inos = new WeakMap<object, number>();
   private readonly catalogInos = new Map<string, number>();
   private nextIno = 2;
+  /** Told of paths whose attributes changed behind the kernel's back (onChange). */
+  private readonly changeListeners = new Set<(paths: string[]) => void>();
+  private readonly hasher = new BackgroundHasher();
+  private readonly controlPaths: string[];
 
   constructor(opts: SessionVfsOptions) {
     this.catalog = opts.catalog ?? null;
@@ -117,6 +124,7 @@ export class SessionVfs implements ServedFs {
     for (const [name, render] of Object.entries(opts.control)) {
       attach(fair, name, { kind: 'virtual', render: () => Buffer.from(render()), snapshot: null });
     }
+    this.controlPaths = Object.keys(opts.control).map((name) => `/.fair/${name}`);
     if (this.catalog) attach(fair, 'catalog', newDir(true));
   }
 
@@ -167,6 +175,7 @@ export class SessionVfs implements ServedFs {
     if (!keep(uid)) node.uid = uid;
     if (!keep(gid)) node.gid = gid;
     node.ctime = new Date();
+    this.namesChanged(node);
   }
 
   /** The catalog-relative path when `path` lies under `.fair/catalog`, else null. */
@@ -270,7 +279,8 @@ export class SessionVfs implements ServedFs {
   outputs(): OutputFile[] {
     return this.tree.outputs().map(({ path, node }) => {
       const size = this.sizeOf(node);
-      return { path, staging: node.staging, size, sha1: node.hash.digestFor(size) };
+      const sha1 = node.hash.digestFor(size);
+      return { path, staging: node.staging, size, sha1, ...(sha1 === null && node.stagedHash ? { stagedHash: node.stagedHash } : {}) };
     });
   }
 
@@ -310,7 +320,10 @@ export class SessionVfs implements ServedFs {
         return this.handles.add({ node, path, fd, data: read.content ?? null, writable: false });
       }
       case 'output': {
-        if (flags & O_TRUNC) this.truncateOutput(node, 0);
+        if (flags & O_TRUNC) {
+          this.truncateOutput(node, 0);
+          this.namesChanged(node);
+        }
         const fd = openSync(node.staging, 'r+');
         node.openHandles++;
         this.recorder.record({ op: 'open', path, reason: writing ? 'write' : 'read' });
@@ -427,6 +440,8 @@ export class SessionVfs implements ServedFs {
       // The kernel has flushed this handle's pages (close waits for write-back): the staged length is the length.
       node.size = fstatSync(handle.fd!).size;
       node.nativeWriters!--;
+      // The kernel has flushed the last of them: hash it now, while the run goes on, not at finalise.
+      if (node.nativeWriters === 0 && node.nlink > 0) node.stagedHash = this.hasher.hash(node.staging);
     }
     closeOpenFile(handle);
     this.recordClose(handle);
@@ -447,12 +462,57 @@ export class SessionVfs implements ServedFs {
     } else if (node?.kind === 'output') {
       node.openHandles--;
       if (handle.passthrough) {
-        if (this.stagedChanged(handle)) this.recorder.record({ op: 'write', path: handle.path });
+        if (this.stagedChanged(handle)) {
+          this.recorder.record({ op: 'write', path: handle.path });
+          this.namesChanged(node);
+        }
       } else {
         if (handle.bytesWritten > 0) this.recorder.record({ op: 'write', path: handle.path, bytes: handle.bytesWritten });
         if (handle.bytesRead > 0) this.recorder.record({ op: 'read', path: handle.path, bytes: handle.bytesRead });
       }
     }
+  }
+
+  /**
+   * A backend that lets the kernel keep attributes long is told the paths
+   * whose attributes change without a request on that path: the other names
+   * of a hard-linked file, the control files (the journal grows), and
+   * `.fair/catalog/` (data registered meanwhile). Returns the unsubscribe.
+   */
+  onChange(listener: (paths: string[]) => void): () => void {
+    this.changeListeners.add(listener);
+    let journalGrew = false;
+    const stopRecording = this.recorder.onRecord(() => (journalGrew = true));
+    const stopCatalog = this.catalog?.onChange((paths) => this.changed(paths.map((p) => `${CATALOG}${p}`)));
+    const timer = setInterval(() => {
+      this.catalog?.refresh();
+      if (journalGrew) {
+        // Render afresh when the kernel asks again, not from a snapshot older than the change.
+        for (const path of this.controlPaths) {
+          const node = this.tree.lookup(path);
+          if (node.kind === 'virtual') node.snapshot = null;
+        }
+        this.changed(this.controlPaths);
+      }
+      journalGrew = false;
+    }, CONTROL_CHANGE_MS);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      stopRecording();
+      stopCatalog?.();
+      this.changeListeners.delete(listener);
+    };
+  }
+
+  private changed(paths: string[]): void {
+    if (paths.length) for (const listen of this.changeListeners) listen(paths);
+  }
+
+  /** Every name of a node with more than one (each is its own kernel inode under libfuse's high-level API). */
+  private namesChanged(node: Node, evenOne = false): void {
+    if (!this.changeListeners.size || !('nlink' in node) || (node.nlink < 2 && !evenOne)) return;
+    this.changed(this.tree.namesOf(node));
   }
 
   /** Whether a handle whose writes the kernel served changed its staged file (closed already: stat the path). */
@@ -472,6 +532,7 @@ export class SessionVfs implements ServedFs {
     this.decide('truncate', path, this.targetOf(node));
     if (node.kind !== 'output') this.refuse('truncate', path, 'EACCES', `${path} is read-only`);
     this.truncateOutput(node, size);
+    this.namesChanged(node);
   }
 
   ftruncate(fh: number, size: number): void {
@@ -483,6 +544,7 @@ export class SessionVfs implements ServedFs {
     node.size = fstatSync(handle.fd!).size;
     node.mtime = node.ctime = new Date();
     node.mtimeSubMs = 0;
+    this.namesChanged(node);
   }
 
   /** Access and modification times, each to the nanosecond, `now` or left as they are (utimensat). */
@@ -502,6 +564,7 @@ export class SessionVfs implements ServedFs {
       node.mtimeSubMs = m.subMs;
     }
     node.ctime = now;
+    this.namesChanged(node);
   }
 
   /** Modes are kept during the run (the exec bit works); finalise stores outputs read-only, as always. */
@@ -510,6 +573,7 @@ export class SessionVfs implements ServedFs {
     if (node.kind === 'symlink') throw new MountRefusal('EOPNOTSUPP', `${path} is a symbolic link`);
     node.mode = mode & PERMISSIONS;
     node.ctime = new Date();
+    this.namesChanged(node);
   }
 
   /** A node the run may change (an output, a folder of its own, a link, a FIFO), else a journalled refusal. */
@@ -545,6 +609,7 @@ export class SessionVfs implements ServedFs {
     const now = new Date();
     node.ctime = now;
     touched(parent, now);
+    this.namesChanged(node);
     this.recorder.record({ op: 'link', path: to, reason: node.kind === 'output' ? `to ${from}; ${slotLabel(slot)}` : `to ${from}` });
   }
 
@@ -602,6 +667,8 @@ export class SessionVfs implements ServedFs {
     node.nlink--;
     node.ctime = new Date();
     if (node.kind === 'output' && node.nlink === 0) rmSync(node.staging, { force: true });
+    // Called before the name is detached: the remaining names are told after this request.
+    if (node.nlink > 0) queueMicrotask(() => this.namesChanged(node, true));
   }
 
   rename(from: string, to: string): void {

@@ -41,7 +41,7 @@ export class CatalogFs implements ServedFs {
     return this.catalog.knownAt(path);
   }
   /** The backend answers without asking, so the catalog looks at the registry's change log on a timer. */
-  onKnownChange(listener: (paths: string[]) => void): () => void {
+  onChange(listener: (paths: string[]) => void): () => void {
     const unsubscribe = this.catalog.onChange(listener);
     const timer = setInterval(() => this.catalog.refresh(), WATCH_MS);
     timer.unref();

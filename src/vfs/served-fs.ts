@@ -107,12 +107,17 @@ export interface ServedFs {
   readdirPlus?(path: string): { names: string[]; stats: (FileStat | null)[] };
   /**
    * Immutable trees (the catalog): every entry a backend may answer natively,
-   * the entry at one path now (null: gone), and a subscription to the paths
-   * whose entry changed (data registered or removed while mounted).
+   * and the entry at one path now (null: gone).
    */
   knownEntries?(): KnownEntry[];
   knownEntry?(path: string): KnownEntry | null;
-  onKnownChange?(listener: (paths: string[]) => void): () => void;
+  /**
+   * A subscription to the paths whose entry or attributes changed without a
+   * request on that path (data registered while mounted, another name of a
+   * hard-linked file, a control file): a backend that can tell the kernel to
+   * drop what it cached may let it cache long. Returns the unsubscribe.
+   */
+  onChange?(listener: (paths: string[]) => void): () => void;
   /** Told once by the backend how to learn the caller of the request being served. */
   callerFrom?(source: () => Caller | null): void;
 }

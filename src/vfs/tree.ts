@@ -1,3 +1,4 @@
+import type { StagedHash } from '../store/background-hash.js';
 import { MountRefusal } from '../errors.js';
 import type { SetTimes } from './stat.js';
 import type { StreamHash } from './stream-hash.js';
@@ -56,6 +57,8 @@ export interface OutputNode extends SetTimes, Owned {
   openHandles: number;
   /** Open handles whose writes a backend serves itself (DataPath): the staged file, not `size`, knows the length. */
   nativeWriters?: number;
+  /** The staged file hashed in the background after the backend's writers closed it (finalise checks it still holds). */
+  stagedHash?: Promise<StagedHash | null>;
 }
 /** A symbolic link: kept, never followed by fairfs (the kernel resolves it). */
 export interface SymlinkNode extends SetTimes, Owned {
@@ -161,6 +164,19 @@ export class Tree<I extends BackedFile> {
       dir = next;
     }
     return { parent: dir, name };
+  }
+
+  /** Every name of a node (a hard-linked file has several), as absolute paths; control folders excluded. */
+  namesOf(node: Node<I>): string[] {
+    const found: string[] = [];
+    const walk = (dir: DirNode<I>, prefix: string): void => {
+      for (const [name, child] of dir.children) {
+        if (child === node) found.push(`${prefix}/${name}`);
+        else if (child.kind === 'dir' && !child.control) walk(child, `${prefix}/${name}`);
+      }
+    };
+    walk(this.root, '');
+    return found;
   }
 
   /** Every file being written, by its current path (a hard-linked file once per name), sorted. */

@@ -131,3 +131,38 @@ t.test('modes, links, FIFOs and tar/cp -a on a session match a native folder', a
   const log = await fairfs(h.home, ['show', run!.run_id, '--json']);
   t.equal(log.code, 0);
 });
+
+t.test('what changes behind a name shows through it within moments: other names of a hard link, the journal', async (t) => {
+  const h = emptyHome(t);
+  const config = join(h.dir, 'config.yaml');
+  writeFileSync(config, CONFIG);
+  const mnt = join(h.dir, 'mnt');
+  await mountSession(t, h.home, config, mnt);
+  const sh = (script: string) => exec('sh', ['-c', script], { cwd: mnt });
+  /** The output of `script` once it is `want`, within 3 s (fuse3 caches attributes for a minute and is told of changes; fuse2 for a second). */
+  const settles = async (script: string, want: string): Promise<string> => {
+    let got = '';
+    for (let i = 0; i < 30 && (got = (await sh(script)).stdout) !== want; i++) await sleep(100);
+    return got;
+  };
+  await sh('echo one > a && ln a b');
+  t.equal(await settles('stat -c "%h %a" a b', '2 644\n2 644\n'), '2 644\n2 644\n', 'a new name: both names show two links');
+  // Each name is its own kernel inode: a change through one must reach the cached attributes of the other.
+  await sh('chmod 600 b');
+  t.equal(await settles('stat -c "%h %a %s" a', '2 600 4\n'), '2 600 4\n', 'chmod through b shows on a');
+  await sh('echo longer > b');
+  t.equal(await settles('stat -c "%s" a', '7\n'), '7\n', 'a write through b shows on a once closed');
+  await sh('rm b');
+  t.equal(await settles('stat -c "%h" a', '1\n'), '1\n', 'the link count drops on the name left');
+  const size = async (): Promise<number> => Number((await sh('stat -c %s .fair/log.jsonl')).stdout);
+  const before = await size();
+  await sh('cat a > /dev/null');
+  let after = before;
+  for (let i = 0; i < 30 && after === before; i++) {
+    await sleep(100);
+    after = await size();
+  }
+  t.ok(after > before, `the journal's size follows its rows (${before} -> ${after} bytes)`);
+  const u = await fairfs(h.home, ['unmount', mnt]);
+  t.equal(u.code, 0, u.stderr);
+});

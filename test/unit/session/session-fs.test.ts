@@ -64,3 +64,24 @@ t.test('conformance on the VFS directly', async (t) => {
   const { session } = await openTestSession(t);
   await conformance(t, directDriver(session.vfs), session);
 });
+
+t.test('a backend that caches long is told what changes behind its requests', async (t) => {
+  const { session } = await openTestSession(t);
+  const vfs = session.vfs;
+  const told: string[][] = [];
+  const stop = vfs.onChange!((paths) => told.push([...paths].sort()));
+  t.teardown(stop);
+  vfs.release(vfs.create('/a.txt'));
+  vfs.link('/a.txt', '/b.txt');
+  t.same(told.pop(), ['/a.txt', '/b.txt'], 'a new name: every name shows the new link count');
+  vfs.chmod('/b.txt', 0o600);
+  t.same(told.pop(), ['/a.txt', '/b.txt'], 'a change through one name reaches the other');
+  vfs.unlink('/b.txt');
+  await new Promise((r) => setImmediate(r));
+  t.same(told.pop(), ['/a.txt'], 'the name left is told its link count dropped');
+  vfs.chmod('/a.txt', 0o644);
+  t.equal(told.length, 0, 'a file with one name: the kernel saw the change itself');
+  session.recorder.record({ op: 'open', path: '/a.txt' });
+  await new Promise((r) => setTimeout(r, 400));
+  t.ok(told.some((paths) => paths.includes('/.fair/log.jsonl')), 'the journal grew: the control files are told');
+});
