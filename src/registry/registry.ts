@@ -161,7 +161,7 @@ const now = (): string => new Date().toISOString();
 const PRODUCT_SELECT = `
   SELECT dp.id, ns.name AS namespace, dp.name, dp.version, o.id AS objectId,
          oc.id AS wholeComponentId, o.description, sr.root AS storageRoot, sl.path, sl.hash,
-         o.size, ft.extension, dp.last_updated AS lastUpdated,
+         o.size, coalesce(ft.extension, '') AS extension, dp.last_updated AS lastUpdated,
          (SELECT coalesce(s.run_id, cr.uuid) FROM code_run_output cro
             JOIN code_run cr ON cr.id = cro.code_run
             LEFT JOIN session s ON s.code_run = cr.id

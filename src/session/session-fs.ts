@@ -44,6 +44,18 @@ interface SessionHandle {
 }
 
 const CATALOG = '/.fair/catalog';
+/**
+ * A timer's look at the registry's change log: a failure here must not end
+ * the run; the next request under `.fair/catalog/` meets it and reports it.
+ */
+function refreshQuietly(catalog: Catalog | null): void {
+  try {
+    catalog?.refresh();
+  } catch {
+    // Reported by the request path (onUnexpected), where a person can act on it.
+  }
+}
+
 /** How often control files (the journal) and `.fair/catalog/` are looked at for changes to tell the kernel of. */
 const CONTROL_CHANGE_MS = 250;
 
@@ -485,7 +497,7 @@ export class SessionVfs implements ServedFs {
     const stopRecording = this.recorder.onRecord(() => (journalGrew = true));
     const stopCatalog = this.catalog?.onChange((paths) => this.changed(paths.map((p) => `${CATALOG}${p}`)));
     const timer = setInterval(() => {
-      this.catalog?.refresh();
+      refreshQuietly(this.catalog);
       if (journalGrew) {
         // Render afresh when the kernel asks again, not from a snapshot older than the change.
         for (const path of this.controlPaths) {

@@ -43,7 +43,13 @@ export class CatalogFs implements ServedFs {
   /** The backend answers without asking, so the catalog looks at the registry's change log on a timer. */
   onChange(listener: (paths: string[]) => void): () => void {
     const unsubscribe = this.catalog.onChange(listener);
-    const timer = setInterval(() => this.catalog.refresh(), WATCH_MS);
+    const timer = setInterval(() => {
+      try {
+        this.catalog.refresh();
+      } catch {
+        // Not the end of the mount: the next lookup the kernel sends meets it and it is reported there.
+      }
+    }, WATCH_MS);
     timer.unref();
     return () => {
       clearInterval(timer);

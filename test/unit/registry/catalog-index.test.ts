@@ -38,5 +38,9 @@ t.test('the catalog applies the change log: added, removed and renamed products,
   reg.db.prepare('DELETE FROM data_product WHERE id = ?').run(a1.id);
   catalog.refresh();
   t.same(catalog.readdir('/ns'), ['other'], 'a name with no versions left is pruned with its empty folders');
+  // An output without an extension (a run may write `many/123`): no file type, no crash on the way in.
+  reg.transaction(() => reg.registerProduct({ namespace: 'ns', name: 'plain', version: '0.1.0', file: { ...file, extension: '' } }));
+  catalog.refresh();
+  t.same(catalog.readdir('/ns/plain'), ['0.1.0', 'latest']);
   t.throws(() => catalog.getattr('/ns/group'), { errno: 'ENOENT' });
 });
