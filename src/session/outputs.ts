@@ -1,5 +1,3 @@
-import { stat } from 'node:fs/promises';
-import type { StagedHash } from '../store/background-hash.js';
 import { sha1File } from '../store/hash.js';
 
 /** One name in a run's output set, as the session filesystem hands it to finalise. */
@@ -11,16 +9,6 @@ export interface OutputFile {
   size: number;
   /** SHA-1 hashed while the file streamed in; null when it was written out of order (re-read at finalise). */
   sha1: string | null;
-  /** Hashed in the background since the backend's writers closed it: used if the file still shows its size and mtime. */
-  stagedHash?: Promise<StagedHash | null>;
-}
-
-/** The background digest, if the staged file is still what was hashed. */
-async function stillHolds(f: OutputFile): Promise<string | null> {
-  const done = await f.stagedHash;
-  if (!done) return null;
-  const now = await stat(f.staging, { bigint: true }).catch(() => null);
-  return now && Number(now.size) === done.size && now.mtimeNs === done.mtimeNs ? done.sha1 : null;
 }
 
 /** How many staged files are read back at once: enough to keep the disk busy, few enough for the fd limit. */
@@ -33,7 +21,7 @@ export async function hashOutputs(files: OutputFile[]): Promise<(OutputFile & { 
   const worker = async (): Promise<void> => {
     for (let i = next++; i < files.length; i = next++) {
       const f = files[i]!;
-      hashed[i] = { ...f, hash: f.sha1 ?? (await stillHolds(f)) ?? (await sha1File(f.staging)) };
+      hashed[i] = { ...f, hash: f.sha1 ?? (await sha1File(f.staging)) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, files.length) }, worker));
