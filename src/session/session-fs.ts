@@ -1,7 +1,6 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, rmSync, statfsSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MountRefusal } from '../errors.js';
-import { BackgroundHasher } from '../store/background-hash.js';
 import type { ResolvedRead, ResolvedWrite, WorkingConfig } from '../config/resolve.js';
 import type { Catalog } from '../vfs/catalog.js';
 import { HandleTable, type Handle } from '../vfs/handles.js';
@@ -106,7 +105,6 @@ export class SessionVfs implements ServedFs {
   private nextIno = 2;
   /** Told of paths whose attributes changed behind the kernel's back (onChange). */
   private readonly changeListeners = new Set<(paths: string[]) => void>();
-  private readonly hasher = new BackgroundHasher();
   private readonly controlPaths: string[];
 
   constructor(opts: SessionVfsOptions) {
@@ -291,8 +289,7 @@ export class SessionVfs implements ServedFs {
   outputs(): OutputFile[] {
     return this.tree.outputs().map(({ path, node }) => {
       const size = this.sizeOf(node);
-      const sha1 = node.hash.digestFor(size);
-      return { path, staging: node.staging, size, sha1, ...(sha1 === null && node.stagedHash ? { stagedHash: node.stagedHash } : {}) };
+      return { path, staging: node.staging, size, sha1: node.hash.digestFor(size) };
     });
   }
 
@@ -452,8 +449,6 @@ export class SessionVfs implements ServedFs {
       // The kernel has flushed this handle's pages (close waits for write-back): the staged length is the length.
       node.size = fstatSync(handle.fd!).size;
       node.nativeWriters!--;
-      // The kernel has flushed the last of them: hash it now, while the run goes on, not at finalise.
-      if (node.nativeWriters === 0 && node.nlink > 0) node.stagedHash = this.hasher.hash(node.staging);
     }
     closeOpenFile(handle);
     this.recordClose(handle);

@@ -1,4 +1,3 @@
-import type { StagedHash } from '../store/background-hash.js';
 import { MountRefusal } from '../errors.js';
 import type { SetTimes } from './stat.js';
 import type { StreamHash } from './stream-hash.js';
@@ -57,8 +56,6 @@ export interface OutputNode extends SetTimes, Owned {
   openHandles: number;
   /** Open handles whose writes a backend serves itself (DataPath): the staged file, not `size`, knows the length. */
   nativeWriters?: number;
-  /** The staged file hashed in the background after the backend's writers closed it (finalise checks it still holds). */
-  stagedHash?: Promise<StagedHash | null>;
 }
 /** A symbolic link: kept, never followed by fairfs (the kernel resolves it). */
 export interface SymlinkNode extends SetTimes, Owned {
