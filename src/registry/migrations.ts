@@ -292,4 +292,8 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER catalog_product_removed AFTER DELETE ON data_product
     BEGIN INSERT INTO catalog_change (product) VALUES (old.id); END;
   `,
+  /* 7: which run made or read a component, found without a scan (every product row asks who made it) */ `
+  CREATE INDEX code_run_output_component ON code_run_output(object_component);
+  CREATE INDEX code_run_input_component ON code_run_input(object_component);
+  `,
 ];
