@@ -43,18 +43,6 @@ interface SessionHandle {
 }
 
 const CATALOG = '/.fair/catalog';
-/**
- * A timer's look at the registry's change log: a failure here must not end
- * the run; the next request under `.fair/catalog/` meets it and reports it.
- */
-function refreshQuietly(catalog: Catalog | null): void {
-  try {
-    catalog?.refresh();
-  } catch {
-    // Reported by the request path (onUnexpected), where a person can act on it.
-  }
-}
-
 /** How often control files (the journal) and `.fair/catalog/` are looked at for changes to tell the kernel of. */
 const CONTROL_CHANGE_MS = 250;
 
@@ -491,8 +479,8 @@ export class SessionVfs implements ServedFs {
     let journalGrew = false;
     const stopRecording = this.recorder.onRecord(() => (journalGrew = true));
     const stopCatalog = this.catalog?.onChange((paths) => this.changed(paths.map((p) => `${CATALOG}${p}`)));
+    const stopRefreshing = this.catalog?.refreshEvery(CONTROL_CHANGE_MS);
     const timer = setInterval(() => {
-      refreshQuietly(this.catalog);
       if (journalGrew) {
         // Render afresh when the kernel asks again, not from a snapshot older than the change.
         for (const path of this.controlPaths) {
@@ -507,6 +495,7 @@ export class SessionVfs implements ServedFs {
     return () => {
       clearInterval(timer);
       stopRecording();
+      stopRefreshing?.();
       stopCatalog?.();
       this.changeListeners.delete(listener);
     };

@@ -43,16 +43,9 @@ export class CatalogFs implements ServedFs {
   /** The backend answers without asking, so the catalog looks at the registry's change log on a timer. */
   onChange(listener: (paths: string[]) => void): () => void {
     const unsubscribe = this.catalog.onChange(listener);
-    const timer = setInterval(() => {
-      try {
-        this.catalog.refresh();
-      } catch {
-        // Not the end of the mount: the next lookup the kernel sends meets it and it is reported there.
-      }
-    }, WATCH_MS);
-    timer.unref();
+    const stopRefreshing = this.catalog.refreshEvery(WATCH_MS);
     return () => {
-      clearInterval(timer);
+      stopRefreshing();
       unsubscribe();
     };
   }

@@ -99,6 +99,23 @@ export class Catalog {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Look at the change log every `ms` (for a backend that answers without
+   * asking). A failure here ends nothing: the next request meets it and it is
+   * reported there. Returns the stop.
+   */
+  refreshEvery(ms: number): () => void {
+    const timer = setInterval(() => {
+      try {
+        this.refresh();
+      } catch {
+        // Met again, and reported, on the request path.
+      }
+    }, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   private fresh(): Dir {
     if (this.seq < 0 || Date.now() - this.checkedAt > REFRESH_MS) this.refresh();
     return this.root;
