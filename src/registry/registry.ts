@@ -688,6 +688,13 @@ export class Registry {
     });
   }
 
+  /** The author a login speaks for (`user_author`), if linked. */
+  linkedAuthor(username: string): AuthorRecord | undefined {
+    return this.stmt(
+      `SELECT a.id, a.name, a.identifier, a.uuid FROM users u JOIN user_author ua ON ua.user = u.id JOIN author a ON a.id = ua.author WHERE u.username = ?`,
+    ).get(username) as AuthorRecord | undefined;
+  }
+
   linkAuthors(objectId: number, authorIds: Iterable<number>): void {
     const insert = this.stmt('INSERT OR IGNORE INTO object_author (object, author) VALUES (?, ?)');
     for (const a of authorIds) insert.run(objectId, a);

@@ -238,9 +238,11 @@ class Pusher {
   /** The object's authors on the remote (post-else-get by uuid), as FAIR-CLI links them. */
   private authors(d: ObjectDetail): Promise<string[]> {
     return Promise.all(
-      d.authors.map((a) =>
-        this.once(`author ${a.uuid}`, 'author', { name: a.name, identifier: a.identifier, uuid: a.uuid }, { uuid: a.uuid }),
-      ),
+      d.authors.map(async (a) => {
+        const url = await this.once(`author ${a.uuid}`, 'author', { name: a.name, identifier: a.identifier, uuid: a.uuid }, { uuid: a.uuid });
+        this.registry.setRemoteUrl(this.remote, 'author', a.id, url);
+        return url;
+      }),
     );
   }
 
@@ -249,7 +251,36 @@ class Pusher {
     return this.registry.remoteUrl(this.remote, 'object_component', componentId)!;
   }
 
+  private runnerLinked = new Map<string, Promise<void>>();
+
+  /**
+   * Link the token's account on the remote to the author who ran the run
+   * (`user_author`, once): the registry names a run's runner by that link, and
+   * without it its provenance reports say "User Not Found". An account that
+   * already speaks for an author is left as it is.
+   */
+  private linkRunner(login: string): Promise<void> {
+    let p = this.runnerLinked.get(login);
+    if (!p) this.runnerLinked.set(login, (p = this.doLinkRunner(login)));
+    return p;
+  }
+
+  private async doLinkRunner(login: string): Promise<void> {
+    const author = this.registry.linkedAuthor(login);
+    if (!author) return;
+    // A remote without the endpoint (an older server) gets no link; nothing else depends on it.
+    const me = await this.client.get(`${this.remote}username/`).catch(() => null);
+    if (typeof me?.username !== 'string') return;
+    const [user] = await this.client.list('users', { username: me.username });
+    if (!user) return;
+    const [linked] = await this.client.list('user_author', { user: idOf(user.url) });
+    if (linked) return;
+    const authorUrl = await this.once(`author ${author.uuid}`, 'author', { name: author.name, identifier: author.identifier, uuid: author.uuid }, { uuid: author.uuid });
+    await this.client.postElseGet('user_author', { user: user.url, author: authorUrl }, { user: idOf(user.url) });
+  }
+
   async codeRun(run: SessionRecord): Promise<string> {
+    if (run.status !== 'recorded') await this.linkRunner(run.user);
     const d = this.registry.codeRunDetail(run.codeRunId);
     const objectUrl = (id: number | null): Promise<string | null> => (id === null ? Promise.resolve(null) : this.object(id));
     const inputs: string[] = [];
