@@ -96,6 +96,18 @@ export function buildProgram(): Command {
     .action((runId: string, o, cmd: Command) => run(() => import('./commands/show.js'), globals(cmd), runId, o));
 
   program
+    .command('prov')
+    .description('provenance of a code run or data product: PROV-JSON, PROV-N, PROV-XML, RO-Crate, DOT or SVG')
+    .argument('<subject>', 'run id (or a unique prefix), or NAMESPACE:NAME@VERSION')
+    .option('--format <format>', 'prov-json, prov-n, prov-xml, ro-crate, dot or svg', 'prov-json')
+    .option('--depth <n>', 'levels of code runs: 2 adds the runs that made the inputs', '1')
+    .option('-o, --output <path>', 'write to PATH (ro-crate: a folder, or a .zip file) instead of stdout')
+    .option('--base-url <url>', "the registry URL identifiers are relative to (default: fairfs registry serve's)")
+    .option('--no-data', 'ro-crate: describe the files without copying them')
+    .option('--licence <id>', "ro-crate: the crate's licence (SPDX id or URL; default the recorded licences, else CC BY 4.0)")
+    .action((subject: string, o, cmd: Command) => run(() => import('./commands/prov.js'), globals(cmd), subject, o));
+
+  program
     .command('recover')
     .description('clean stale mounts, mark interrupted runs aborted, keep their outputs in quarantine')
     .option('--all', "also remove dead mounts of other homes (live sessions are never touched)")

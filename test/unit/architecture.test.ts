@@ -4,7 +4,8 @@ import t from 'tap';
 import { projectRoot } from '../helpers/cli.js';
 
 /*
- * The layout is the architecture: cli → session/sync/server → registry/store/formats → errors/processes.
+ * The layout is the architecture: cli → session/sync/server → provenance → registry/store/formats → errors/processes.
+ * provenance/ is the read side of lineage: reports and pictures built from the registry, no writes.
  * A session is served by a backend: session → mount (the FUSE backends) → vfs (the neutral tree and
  * the ServedFs contract). The run's rules live in session/ only; vfs/ and mount/ know nothing of runs,
  * and mount/ knows nothing but vfs/. Each native or network library has exactly one home.
@@ -22,7 +23,15 @@ const layer = (file: string): string => relative(src, file).split('/')[0]!.repla
 const sources = files(src).map((file) => ({ file: relative(src, file), layer: layer(file), imports: imports(file) }));
 
 t.test('each outside library is imported by one layer only', async (t) => {
-  const owners: Record<string, string> = { 'better-sqlite3': 'registry', 'fuse-native': 'mount', undici: 'sync', 'cli-progress': 'cli', commander: 'cli' };
+  const owners: Record<string, string> = {
+    'better-sqlite3': 'registry',
+    'fuse-native': 'mount',
+    undici: 'sync',
+    'cli-progress': 'cli',
+    commander: 'cli',
+    '@hpcc-js/wasm-graphviz': 'provenance',
+    yazl: 'provenance',
+  };
   for (const { file, layer: l, imports: list } of sources) {
     for (const [lib, owner] of Object.entries(owners)) {
       if (list.includes(lib)) t.equal(l, owner, `${file} imports ${lib}, which belongs to ${owner}/`);
@@ -39,13 +48,14 @@ t.test('dependencies point one way', async (t) => {
     formats: ['errors'],
     registry: ['errors', 'formats'],
     store: ['errors', 'formats', 'processes'],
+    provenance: ['errors', 'formats', 'registry', 'store'],
     config: ['errors', 'registry', 'store', 'formats'],
     vfs: ['errors', 'config', 'registry', 'store', 'formats'],
     mount: ['errors', 'processes', 'vfs'],
     session: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats', 'vfs', 'mount'],
-    server: ['errors', 'processes', 'registry', 'store', 'formats'],
+    server: ['errors', 'processes', 'registry', 'store', 'formats', 'provenance'],
     sync: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats'],
-    cli: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats', 'vfs', 'session', 'mount', 'server', 'sync'],
+    cli: ['errors', 'processes', 'home', 'config', 'registry', 'store', 'formats', 'vfs', 'session', 'mount', 'server', 'sync', 'provenance'],
   };
   for (const { file, layer: l, imports: list } of sources) {
     for (const target of list.filter((i) => i.startsWith('.'))) {
