@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { RESOURCE_BY_ENDPOINT, type Resource } from '../formats/fair-resources.js';
 import type { Registry } from '../registry/registry.js';
+import { Lineage } from '../registry/lineage.js';
 import { RestTables } from '../registry/rest-tables.js';
 import type { DataStore } from '../store/store.js';
 import { apiRoot, create, getOne, list, modify, options, remove, type ApiContext } from './api.js';
 import { FileService, sweepPartialUploads } from './files.js';
+import { sendProvReport } from './prov-report.js';
 import { detail, drain, HostPolicy, HttpError, readBody, readJson, sendJson } from './http.js';
 
 export interface ServerOptions {
@@ -29,6 +31,7 @@ export const hashToken = (token: string): string => createHash('sha256').update(
  */
 export function createRegistryServer(opts: ServerOptions): Server {
   const tables = new RestTables(opts.registry.db);
+  const lineage = new Lineage(opts.registry.db);
   const files = new FileService(opts.registry, opts.store);
   const swept = sweepPartialUploads(opts.store);
   if (swept) opts.log?.(`fairfs registry: removed ${swept} partial upload(s) left by killed transfers`);
@@ -88,6 +91,13 @@ export function createRegistryServer(opts: ServerOptions): Server {
     if (parts[1] === 'username' && parts.length === 2 && method === 'GET') {
       if (!user) throw detail(403, 'Authentication credentials were not provided.');
       return sendJson(res, 200, { username: user.username });
+    }
+    if (parts[1] === 'prov-report' && parts.length === 3 && /^\d+$/.test(parts[2]!) && (method === 'GET' || method === 'HEAD')) {
+      if (!slash) {
+        res.writeHead(301, { Location: `${base}${url.pathname}/${url.search}` });
+        return void res.end();
+      }
+      return sendProvReport(req, res, lineage, Number(parts[2]), url.searchParams, base);
     }
     if (parts[1] === 'groups' && parts.length === 2 && method === 'GET') {
       // The registry's Django groups: fairfs has none.
