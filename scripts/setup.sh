@@ -20,6 +20,8 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # Real programs the tests run on mounts.
 command -v rsync >/dev/null 2>&1 || missing+=(rsync)
+# The W3C PROV reference library (the one the FAIR data-registry uses): provenance exports round-trip through it.
+/usr/bin/python3 -c 'import prov.model' >/dev/null 2>&1 || missing+=(python3-prov)
 
 if [ ${#missing[@]} -gt 0 ]; then
   # Not `fuse`: it conflicts with fuse3, and apt would silently swap one for the other.

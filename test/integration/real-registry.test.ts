@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { exec, fairfs, fairfsJson } from '../helpers/cli.js';
+import { fairfs, fairfsJson } from '../helpers/cli.js';
 import { fairRegistryMissing, restartRealRegistry, startRealRegistry, type RealRegistry } from '../helpers/fair-registry.js';
-import { emptyHome, exampleHome, type TestHome } from '../helpers/home.js';
+import { emptyHome, type TestHome } from '../helpers/home.js';
+import { AUTHOR, modelHome, type ModelHome } from '../helpers/lineage.js';
 import { api } from '../helpers/server.js';
 
 // push and pull against the FAIR Data Pipeline's own registry (Django), as its users run it.
@@ -13,7 +14,6 @@ if (missing) t.plan(0, `skipped: ${missing}`);
 
 const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
 const ENDPOINTS = ['namespace', 'author', 'file_type', 'storage_root', 'storage_location', 'object', 'object_component', 'data_product', 'code_run'];
-const AUTHOR = { name: 'Ada Lovelace', orcid: '0000-0002-1825-0097' };
 
 /** How many records of each kind the registry holds. */
 async function counts(r: RealRegistry): Promise<Record<string, number>> {
@@ -28,23 +28,7 @@ async function ok(p: Promise<{ code: number | null; stderr: string }>): Promise<
   return res.stderr;
 }
 
-/**
- * A user home with the example's inputs, an author in its settings, and one
- * run of the model from a git checkout whose config names the registry.
- */
-async function runExample(t: Test, r: RealRegistry): Promise<TestHome & { runId: string; uuid: string }> {
-  const h = await exampleHome(t);
-  appendFileSync(join(h.home, 'settings.yaml'), `author:\n  name: ${AUTHOR.name}\n  orcid: ${AUTHOR.orcid}\n`);
-  const config = join(h.example, 'config.yaml');
-  writeFileSync(config, readFileSync(config, 'utf8').replace('run_metadata:\n', `run_metadata:\n  remote_data_registry_url: ${r.api}\n`));
-  for (const args of [['init', '-q'], ['remote', 'add', 'origin', 'https://github.com/example/sir-model.git'], ['add', '.'], ['-c', 'user.name=t', '-c', 'user.email=t@example.org', 'commit', '-qm', 'model']]) {
-    const g = await exec('git', args, { cwd: h.example });
-    if (g.code !== 0) throw new Error(`git ${args[0]}: ${g.stderr}`);
-  }
-  await ok(fairfs(h.home, ['run', config, '--', 'sh', '-c', 'python3 model.py "$FAIRFS_MOUNT"'], { cwd: h.example }));
-  const [run] = await fairfsJson<{ run_id: string; uuid: string }[]>(h.home, ['runs']);
-  return { ...h, runId: run!.run_id, uuid: run!.uuid };
-}
+const runExample = (t: Test, r: RealRegistry): Promise<ModelHome> => modelHome(t, { remote: r.api });
 
 /** `fairfs push` with no --remote: the run's own config names the registry. */
 const push = (h: TestHome, r: RealRegistry) => fairfs(h.home, ['push'], { env: { FAIRFS_TOKEN: r.token } });
