@@ -35,7 +35,8 @@ export interface ReportOptions {
   depth?: number;
 }
 
-export type ReportSubject = { product: number } | { run: number };
+/** One product (and what made it), one run (and all it made), or several runs (an impact picture). */
+export type ReportSubject = { product: number } | { run: number } | { runs: number[] };
 
 export function provReport(lineage: Lineage, subject: ReportSubject, opts: ReportOptions = {}): ProvDocument {
   const base = (opts.base ?? DEFAULT_BASE).replace(/\/?$/, '/');
@@ -44,7 +45,8 @@ export function provReport(lineage: Lineage, subject: ReportSubject, opts: Repor
   doc.addPrefix(reg, base);
   for (const [p, uri] of VOCABULARIES) doc.addPrefix(p, uri);
   const builder = new ReportBuilder(lineage, doc, reg);
-  let inputs = 'product' in subject ? builder.productLevel(subject.product) : builder.runLevel(subject.run);
+  let inputs =
+    'product' in subject ? builder.productLevel(subject.product) : 'run' in subject ? builder.runLevel(subject.run) : subject.runs.flatMap((r) => builder.runLevel(r));
   for (let depth = Math.max(1, Math.floor(opts.depth ?? 1)); depth > 1 && inputs.length; depth--) {
     inputs = [...new Set(inputs.flatMap((p) => builder.productLevel(p)))];
   }
@@ -290,5 +292,6 @@ function fairfsRunAttributes(run: LineageRun): Attributes {
   if (run.codeRepoUrl) out.push(['fairfs:codeRepo', run.codeRepoUrl]);
   if (run.codeCommit) out.push(['fairfs:commit', run.codeCommit]);
   if (run.host) out.push(['fairfs:host', run.host]);
+  if (run.rerunOf) out.push(['fairfs:rerunOf', run.rerunOf]);
   return out;
 }
