@@ -35,6 +35,19 @@ export function tomlComponents(text: string): ComponentParse {
   return { ok: true, components };
 }
 
+/** Every value of a TOML file by its dotted key path (`glasgow.peak_day`), as display text; null if it does not parse. */
+export function tomlValues(text: string): Map<string, string> | null {
+  const parsed = parseTables(text);
+  if (!parsed.ok) return null;
+  const out = new Map<string, string>();
+  const walk = (value: unknown, path: string): void => {
+    if (isTable(value)) for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
+    else out.set(path, value instanceof Date ? value.toISOString() : JSON.stringify(value));
+  };
+  walk(parsed.doc, '');
+  return out;
+}
+
 /** One component as a small TOML file of its own (what the catalog shows). */
 export function tomlComponentText(text: string, component: string): string | null {
   const parsed = parseTables(text);

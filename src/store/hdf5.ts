@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import type { Dataset, Group } from 'h5wasm/node';
 import { arrayCsv, labelledArrayCsv, tableCsv, type ArrayLabels, type H5Group } from '../formats/hdf5.js';
 
@@ -119,3 +120,50 @@ export function hdf5ComponentCsv(file: string, component: string): string {
     f.close();
   }
 }
+
+/** What a diff shows of one component: an array's shape and summary statistics, a table's size. */
+export type Hdf5Summary =
+  | { kind: 'array'; shape: number[]; count: number; min: number | null; max: number | null; mean: number | null; hash: string }
+  | { kind: 'table'; rows: number; columns: string[]; hash: string }
+  | { kind: 'none' };
+
+export function hdf5Summary(file: string, component: string): Hdf5Summary {
+  const f = open(file);
+  try {
+    const array = f.get(`${component}/array`);
+    if (array instanceof lib().Dataset) {
+      const values = Array.from((array.value ?? []) as ArrayLike<unknown>);
+      let [min, max, sum, n] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, 0];
+      for (const v of values) {
+        const x = Number(v);
+        if (!Number.isFinite(x)) continue;
+        if (x < min) min = x;
+        if (x > max) max = x;
+        sum += x;
+        n++;
+      }
+      return {
+        kind: 'array',
+        shape: array.shape ?? [],
+        count: values.length,
+        min: n ? min : null,
+        max: n ? max : null,
+        mean: n ? sum / n : null,
+        hash: contentHash(values),
+      };
+    }
+    const table = f.get(`${component}/table`);
+    if (table instanceof lib().Dataset) {
+      const rows = (table.value ?? []) as unknown[][];
+      return { kind: 'table', rows: rows.length, columns: columnsOf(table) ?? [], hash: contentHash(rows) };
+    }
+    return { kind: 'none' };
+  } finally {
+    f.close();
+  }
+}
+
+const contentHash = (v: unknown): string =>
+  createHash('sha1')
+    .update(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)))
+    .digest('hex');
