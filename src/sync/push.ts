@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DataConflictError, UsageError } from '../errors.js';
 import type { ObjectDetail, Registry, SessionRecord } from '../registry/registry.js';
 import { idOf, RegistryClient, type Record_ } from './client.js';
 import type { TransferProgress } from './progress.js';
 import type { Remote } from './remotes.js';
+import { uploadableFile } from './store-file.js';
 
 export interface PushedRun {
   runId: string;
@@ -157,19 +155,12 @@ class Pusher {
    */
   private async location(d: ObjectDetail): Promise<string | null> {
     if (!d.hash || !d.storageRoot || d.path === null) return null;
-    const file = this.storeFile(d);
+    const file = uploadableFile(d);
     if (file) {
       const uploaded = await this.uploadedLocation(d.hash, file, d.id);
       if (uploaded) return uploaded;
     }
     return this.storageLocation(d.storageRoot, d.path, d.hash, d.public);
-  }
-
-  /** A public local file of this object that exists, or null. */
-  private storeFile(d: ObjectDetail): string | null {
-    if (!d.public || !d.storageRoot?.startsWith('file://') || d.path === null) return null;
-    const file = join(fileURLToPath(d.storageRoot), d.path);
-    return existsSync(file) ? file : null;
   }
 
   private storageLocation(root: string, path: string, hash: string, isPublic: boolean): Promise<string> {
@@ -227,7 +218,7 @@ class Pusher {
    * are immutable there), and the bytes become reachable at `/data/<sha1>`.
    */
   async retryUpload(objectId: number, hash: string): Promise<void> {
-    const file = this.storeFile(this.registry.objectDetail(objectId));
+    const file = uploadableFile(this.registry.objectDetail(objectId));
     if (!file) {
       this.registry.clearPendingUpload(this.remote, hash);
       return;

@@ -1,9 +1,10 @@
 import type { Home } from '../../home.js';
 import type { Registry, SessionRecord } from '../../registry/registry.js';
 import { push, runsToPush } from '../../sync/push.js';
+import { planPush } from '../../sync/push-plan.js';
 import { resolveRemote, type Remote } from '../../sync/remotes.js';
 import { openHome, type GlobalOptions } from '../context.js';
-import { info } from '../output.js';
+import { formatBytes, info, printJson } from '../output.js';
 import { terminalProgress } from '../progress.js';
 
 /**
@@ -35,7 +36,7 @@ function targets(home: Home, registry: Registry, requested: string[], remoteOpti
   return [...groups.values()];
 }
 
-export default async function pushCommand(g: GlobalOptions, runs: string[], o: { remote?: string; dryRun?: boolean }): Promise<number> {
+export default async function pushCommand(g: GlobalOptions, runs: string[], o: { remote?: string; dryRun?: boolean; json?: boolean }): Promise<number> {
   const { home, registry } = openHome(g);
   const progress = terminalProgress();
   let waiting = 0;
@@ -48,8 +49,21 @@ export default async function pushCommand(g: GlobalOptions, runs: string[], o: {
       ...(progress ? { progress } : {}),
     });
     if (o.dryRun) {
-      for (const r of report.runs) info(`would push run ${r.runId}`);
-      info(`fairfs: ${report.runs.length} run(s) to push to ${remote.apiUrl}`);
+      const plans = planPush(registry, remote.apiUrl, selected);
+      if (o.json) {
+        printJson({ remote: remote.apiUrl, runs: plans });
+        continue;
+      }
+      let [records, files] = [0, 0];
+      for (const plan of plans) {
+        const lines = [`run ${plan.run} → ${remote.apiUrl}`];
+        for (const r of plan.records) lines.push(`  ${r.endpoint.padEnd(17)} ${r.what}${r.there ? `  (there: ${r.there})` : ''}`);
+        for (const f of plan.files) lines.push(`  ${'upload'.padEnd(17)} ${f.path} (${formatBytes(f.size)}, sha1 ${f.hash})`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+        records += plan.records.filter((r) => !r.there).length;
+        files += plan.files.length;
+      }
+      info(`fairfs: dry run, nothing sent: ${plans.length} run(s), ${records} record(s) to post and ${files} file(s) to upload to ${remote.apiUrl}`);
       continue;
     }
     for (const r of report.runs) info(`pushed run ${r.runId} as ${r.url}`);
