@@ -58,6 +58,8 @@ export interface LineageRun {
   codeRepoUrl: string | null;
   codeCommit: string | null;
   host: string | null;
+  /** The run this one repeats (`fairfs rerun`). */
+  rerunOf: string | null;
   /** Who ran it: the registry user (API runs) or the login that mounted it, with its linked author. */
   runner: { userId: number | null; username: string; author: AuthorRecord | null } | null;
   codeRepo: number | null;
@@ -124,6 +126,24 @@ export class Lineage {
          FROM data_product dp JOIN namespace ns ON ns.id = dp.namespace
         WHERE ns.name = ? AND dp.name = ? AND dp.version = ?`,
     ).get(namespace, name, version) as LineageProduct | undefined;
+  }
+
+  /** The newest products first, at most `limit`, and how many there are. */
+  recentProducts(limit: number): { total: number; products: (LineageProduct & { extension: string | null; size: number | null; lastUpdated: string })[] } {
+    const total = (this.stmt('SELECT count(*) AS n FROM data_product').get() as { n: number }).n;
+    const products = this.stmt(
+      `SELECT dp.id, ns.name AS namespace, dp.name, dp.version, dp.object AS objectId, ft.extension, o.size, dp.last_updated AS lastUpdated
+         FROM data_product dp JOIN namespace ns ON ns.id = dp.namespace JOIN object o ON o.id = dp.object
+         LEFT JOIN file_type ft ON ft.id = o.file_type
+        ORDER BY dp.id DESC LIMIT ?`,
+    ).all(limit) as (LineageProduct & { extension: string | null; size: number | null; lastUpdated: string })[];
+    return { total, products };
+  }
+
+  /** The newest code runs first, at most `limit`, and how many there are. */
+  recentRuns(limit: number): { total: number; runs: number[] } {
+    const total = (this.stmt('SELECT count(*) AS n FROM code_run').get() as { n: number }).n;
+    return { total, runs: (this.stmt('SELECT id FROM code_run ORDER BY run_date DESC, id DESC LIMIT ?').all(limit) as { id: number }[]).map((r) => r.id) };
   }
 
   /** Every version of (namespace, name), in registration order. */
@@ -202,7 +222,7 @@ export class Lineage {
     const r = this.stmt(
       `SELECT cr.id AS codeRunId, cr.uuid, coalesce(s.run_id, cr.uuid) AS runId, cr.run_date AS runDate, cr.description,
               coalesce(s.status, 'recorded') AS status, s.exit_code AS exitCode, s.ended_at AS endedAt, s.message,
-              s.command, s.code_repo AS codeRepoUrl, s.code_commit AS codeCommit, s.host,
+              s.command, s.code_repo AS codeRepoUrl, s.code_commit AS codeCommit, s.host, s.rerun_of AS rerunOf,
               cr.code_repo AS codeRepo, cr.model_config AS modelConfig, cr.submission_script AS submissionScript,
               coalesce(cr.updated_by, (SELECT id FROM users WHERE username = s.user)) AS userId,
               coalesce((SELECT username FROM users WHERE id = cr.updated_by), s.user) AS username

@@ -296,4 +296,7 @@ export const migrations: readonly string[] = [
   CREATE INDEX code_run_output_component ON code_run_output(object_component);
   CREATE INDEX code_run_input_component ON code_run_input(object_component);
   `,
+  /* 8: a run made by `fairfs rerun` names the run it repeats */ `
+  ALTER TABLE session ADD COLUMN rerun_of TEXT;
+  `,
 ];

@@ -74,6 +74,8 @@ export interface SessionRecord {
   message: string | null;
   /** The config's `remote_data_registry_url`: where `fairfs push` sends this run by default. */
   remote: string | null;
+  /** The run this one repeats (`fairfs rerun`). */
+  rerunOf: string | null;
 }
 
 /** What opening a run records; the rest of a SessionRecord comes later. */
@@ -185,7 +187,7 @@ const SESSION_SELECT = `
          coalesce(s.config_path, '') AS configPath, coalesce(s.working_config, '') AS workingConfig, s.command,
          s.code_repo AS codeRepo, s.code_commit AS codeCommit, coalesce(s.host, '') AS host, coalesce(s.user, u.username, '') AS user,
          s.mountpoint, s.pid, coalesce(s.started_at, cr.run_date) AS startedAt, s.ended_at AS endedAt, s.exit_code AS exitCode,
-         s.message, s.remote
+         s.message, s.remote, s.rerun_of AS rerunOf
     FROM code_run cr LEFT JOIN session s ON s.code_run = cr.id LEFT JOIN users u ON u.id = cr.updated_by) r`;
 
 /**
@@ -450,6 +452,11 @@ export class Registry {
       );
       return this.getSession(run.runId)!;
     });
+  }
+
+  /** Link a run made by `fairfs rerun` to the run it repeats. */
+  setRerunOf(runId: string, original: string): void {
+    this.stmt('UPDATE session SET rerun_of = ? WHERE run_id = ?').run(original, runId);
   }
 
   setRunCommand(runId: string, command: string): void {
