@@ -1,10 +1,15 @@
+import { describeProduct } from '../../provenance/describe-product.js';
+import { Lineage } from '../../registry/lineage.js';
 import { describeRun } from '../../session/describe.js';
 import { openHome, type GlobalOptions } from '../context.js';
-import { printJson } from '../output.js';
+import { formatBytes, printJson } from '../output.js';
+import { resolveSubject } from '../subject.js';
 
-export default async function show(g: GlobalOptions, runId: string, o: { json?: boolean }): Promise<number> {
-  const { registry } = openHome(g);
-  const run = describeRun(registry, runId);
+export default async function show(g: GlobalOptions, what: string, o: { json?: boolean }): Promise<number> {
+  const { home, registry } = openHome(g);
+  const subject = resolveSubject(registry, new Lineage(registry.db), what);
+  if (subject.kind === 'product') return showProduct(new Lineage(registry.db), subject.id, o);
+  const run = describeRun(registry, home, subject.runId);
   if (o.json) {
     printJson(run);
     return 0;
@@ -22,6 +27,7 @@ export default async function show(g: GlobalOptions, runId: string, o: { json?: 
       ? `by         ${run.user || '?'}, through the registry API (fairfs did not run it)`
       : `host       ${run.user}@${run.host}${run.mountpoint ? ` on ${run.mountpoint}` : ''}`,
   ];
+  if (run.rerun_of) lines.push(`rerun of   ${run.rerun_of}`);
   if (run.message) lines.push(`note       ${run.message}`);
   lines.push('inputs');
   for (const i of run.inputs) lines.push(`  ${i.product}  ${i.component}  sha1 ${i.hash}`);
@@ -29,6 +35,14 @@ export default async function show(g: GlobalOptions, runId: string, o: { json?: 
   lines.push('outputs');
   for (const i of run.outputs) lines.push(`  ${i.product}  ${i.component}  sha1 ${i.hash}`);
   if (run.outputs.length === 0) lines.push('  none');
+  if (run.quarantined.length) {
+    lines.push('quarantined (not registered)');
+    for (const q of run.quarantined) lines.push(`  ${q.path}  ${formatBytes(q.size)}  sha1 ${q.sha1}  at ${q.file}`);
+  }
+  if (run.issues.length) {
+    lines.push('issues');
+    for (const i of run.issues) lines.push(`  ${i.product}#${i.component}  severity ${i.severity}: ${i.description}`);
+  }
   if (run.processes.length) {
     lines.push('processes');
     for (const p of run.processes) lines.push(`  ${p.pid}  ${p.command}  (${p.accesses} access${p.accesses === 1 ? '' : 'es'}${p.outside ? ', outside the run' : ''})`);
@@ -36,6 +50,34 @@ export default async function show(g: GlobalOptions, runId: string, o: { json?: 
   if (run.refusals.length) {
     lines.push('refusals');
     for (const r of run.refusals) lines.push(`  ${r.op} ${r.path}: ${r.reason}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+function showProduct(lineage: Lineage, productId: number, o: { json?: boolean }): number {
+  const p = describeProduct(lineage, productId);
+  if (o.json) {
+    printJson(p);
+    return 0;
+  }
+  const runs = (list: typeof p.made_by): string => list.map((r) => `${r.run_id.slice(0, 12)} (${r.status}, ${r.run_date})`).join(', ') || '-';
+  const lines = [
+    `product    ${p.product}`,
+    `about      ${p.description ?? '-'}`,
+    `file       ${p.file_type ?? '-'}, ${formatBytes(p.size)}, sha1 ${p.sha1 ?? '-'}`,
+    `stored at  ${p.location ?? '-'}`,
+    `registered ${p.registered}`,
+    `authors    ${p.authors.map((a) => `${a.name}${a.identifier ? ` <${a.identifier}>` : ''}`).join(', ') || '-'}`,
+    `made by    ${runs(p.made_by)}`,
+    `read by    ${runs(p.read_by)}`,
+    `versions   ${p.versions.join(' ')}`,
+  ];
+  if (p.external_object) lines.push(`external   ${p.external_object.title}${p.external_object.identifier ? ` (${p.external_object.identifier})` : ''}`);
+  lines.push('components');
+  for (const c of p.components) {
+    lines.push(`  ${c.name}`);
+    for (const i of c.issues) lines.push(`    issue (severity ${i.severity}): ${i.description}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
