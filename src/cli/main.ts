@@ -90,8 +90,8 @@ export function buildProgram(): Command {
 
   program
     .command('show')
-    .description('one code run: status, config, command, code version, inputs, outputs, refusals')
-    .argument('<run>', 'run id (or a unique prefix) or uuid')
+    .description('one code run (status, config, command, code, inputs, outputs, quarantined outputs, issues, processes, refusals) or one data product')
+    .argument('<run>', 'run id (or a unique prefix) or uuid, or NAMESPACE:NAME@VERSION')
     .option('--json', 'print JSON')
     .action((runId: string, o, cmd: Command) => run(() => import('./commands/show.js'), globals(cmd), runId, o));
 
@@ -106,6 +106,33 @@ export function buildProgram(): Command {
     .option('--no-data', 'ro-crate: describe the files without copying them')
     .option('--licence <id>', "ro-crate: the crate's licence (SPDX id or URL; default the recorded licences, else CC BY 4.0)")
     .action((subject: string, o, cmd: Command) => run(() => import('./commands/prov.js'), globals(cmd), subject, o));
+
+  program
+    .command('impact')
+    .description('what depends on a data product: every run and output downstream of it')
+    .argument('<product>', 'NAMESPACE:NAME@VERSION, e.g. one with an issue raised against it')
+    .option('--json', 'print JSON')
+    .option('--format <format>', 'a picture instead: dot or svg')
+    .option('-o, --output <path>', 'write the picture to PATH')
+    .option('--depth <n>', 'levels of runs to follow (default: all)')
+    .action((product: string, o, cmd: Command) => run(() => import('./commands/impact.js'), globals(cmd), product, o));
+
+  program
+    .command('diff')
+    .description('what changed between two versions of a data product (TOML values, CSV rows, HDF5 arrays), or between two runs')
+    .argument('<a>', 'NAMESPACE:NAME@VERSION or a run id')
+    .argument('<b>', 'NAMESPACE:NAME@VERSION or a run id')
+    .option('--json', 'print JSON')
+    .action((a: string, b: string, o, cmd: Command) => run(() => import('./commands/diff.js'), globals(cmd), a, b, o));
+
+  program
+    .command('rerun')
+    .description("run a code run again on its exact input versions and say whether each output reproduces byte for byte")
+    .argument('<run>', 'run id (or a unique prefix)')
+    .option('--mount <dir>', 'mountpoint (default: a fresh temporary directory)')
+    .option('--cwd <dir>', "where the command runs (default: the original config's folder)")
+    .option('--json', 'print the verdict as JSON')
+    .action((runId: string, o, cmd: Command) => run(() => import('./commands/rerun.js'), globals(cmd), runId, o));
 
   program
     .command('recover')
@@ -148,7 +175,8 @@ export function buildProgram(): Command {
     .description('send completed code runs with their inputs and outputs to a remote registry')
     .argument('[runs...]', 'run ids (default: every completed run not yet pushed)')
     .option('--remote <name-or-url>', 'remote from settings.yaml, or a registry URL')
-    .option('--dry-run', 'list what would be pushed')
+    .option('--dry-run', 'list every record and file a push would send, and send nothing')
+    .option('--json', 'with --dry-run: print the plan as JSON')
     .action((runs: string[], o, cmd: Command) => run(() => import('./commands/push.js'), globals(cmd), runs, o));
 
   return program;
