@@ -22,6 +22,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v rsync >/dev/null 2>&1 || missing+=(rsync)
 # The W3C PROV reference library (the one the FAIR data-registry uses): provenance exports round-trip through it.
 /usr/bin/python3 -c 'import prov.model' >/dev/null 2>&1 || missing+=(python3-prov)
+# A real browser for the registry's HTML view (headless: page DOM and screenshots).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   # Not `fuse`: it conflicts with fuse3, and apt would silently swap one for the other.

@@ -7,6 +7,7 @@ import { RestTables } from '../registry/rest-tables.js';
 import type { DataStore } from '../store/store.js';
 import { apiRoot, create, getOne, list, modify, options, remove, type ApiContext } from './api.js';
 import { FileService, sweepPartialUploads } from './files.js';
+import { sendIndex, sendProductPage, sendRunPage } from './html.js';
 import { sendProvReport } from './prov-report.js';
 import { detail, drain, HostPolicy, HttpError, readBody, readJson, sendJson } from './http.js';
 
@@ -77,6 +78,11 @@ export function createRegistryServer(opts: ServerOptions): Server {
       const product = m ? opts.registry.findProduct(m[1]!, m[2]!, m[3]!) : undefined;
       if (!product?.hash) throw detail(404, 'Not found.');
       return files.send(res, product.hash);
+    }
+    if ((method === 'GET' || method === 'HEAD') && parts.length === 0) return sendIndex(res, lineage);
+    if ((method === 'GET' || method === 'HEAD') && parts[0] === 'view' && parts.length === 3) {
+      if (parts[1] === 'run') return sendRunPage(res, lineage, decodedPath([parts[2]!]));
+      if (parts[1] === 'product' && /^\d+$/.test(parts[2]!)) return sendProductPage(res, lineage, Number(parts[2]));
     }
     if (parts[0] !== 'api') throw detail(404, 'Not found.');
     checkAcceptVersion(req);
