@@ -48,7 +48,10 @@ t.test('one run with its lineage picture; one product with versions, components 
   const summary = await get(`/view/product/${summaryId}`);
   for (const c of ['whole_object', 'glasgow', 'edinburgh']) t.match(summary.body, `<td>${c}</td>`, `component ${c}`);
   t.match(summary.body, /class="node run"/, 'the run that made it is in its picture');
-  for (const path of ['/view/run/nosuch', '/view/product/999999', '/view/product/x', '/view/nothing/1']) t.equal((await get(path)).status, 404, path);
+  for (const path of ['/view/run/nosuch', '/view/product/999999', '/view/product/x', '/view/nothing/1', '/view/run/%ZZ', '/view/run/%3Cscript%3E', '/api/prov-report/x/']) {
+    t.equal((await get(path)).status, 404, path);
+  }
+  t.equal((await get('/api/prov-report/1/?depth=99999999999')).status, 200, 'a huge depth is bounded, not a hang or a 500');
 });
 
 const chromium = ['chromium', 'chromium-browser'].map((c) => `/usr/bin/${c}`).find((p) => existsSync(p));

@@ -139,6 +139,8 @@ t.test('show lists issues, quarantined outputs with paths and hashes, and takes 
   t.match(product, new RegExp(`made by\\s+${h.runId.slice(0, 12)} \\(completed`));
   t.match(product, /versions\s+0\.0\.1 0\.0\.2/);
   t.match(product, /components\n\s+whole_object\n\s+glasgow/);
+  const dot = await ok(['prov', 'broken:params@0.0.1', '--format', 'dot']);
+  t.match(dot, /class="product issue", label="broken:params@0\.0\.1\\nissue: params\.toml does not parse[^"]*".*fillcolor="#FF9999"/, 'a product with an issue stands out in the picture');
   const issueShown = await ok(['show', 'broken:params@0.0.1']);
   t.match(issueShown, /whole_object\n\s+issue \(severity 3\): params\.toml does not parse/);
 });

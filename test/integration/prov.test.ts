@@ -299,3 +299,21 @@ t.test('lined up with the real FAIR data-registry: its prov-report of the pushed
     });
   t.same(strip(mine.relations), theirs.relations, 'the same relations with the same roles');
 });
+
+t.test('a crate never writes outside its folder, whatever names API clients gave products', async (t) => {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(join(h.home, 'registry.db'));
+  // As if a client of `fairfs registry serve` had named the product so.
+  db.prepare("UPDATE data_product SET name = '../../../../escaped/x' WHERE name = 'sir/trajectory'").run();
+  db.close();
+  const dir = join(h.dir, 'hostile', 'crate');
+  const r = await fairfs(h.home, ['prov', h.runId, '--format', 'ro-crate', '-o', dir]);
+  t.equal(r.code, 0, r.stderr);
+  const listing = await exec('find', [join(h.dir, 'hostile'), '-type', 'f']);
+  const files = listing.stdout.trim().split('\n');
+  t.ok(files.every((f) => f.startsWith(`${dir}/`)), 'every file is inside the crate');
+  t.notOk(existsSync(join(h.dir, 'escaped')), 'nothing escaped');
+  const meta = JSON.parse(readFileSync(join(dir, 'ro-crate-metadata.json'), 'utf8'));
+  const odd = meta['@graph'].find((e: any) => e.name === 'sir-demo:../../../../escaped/x@0.0.1');
+  t.match(odd?.['@id'], /^outputs\/sir-demo\/(__\/){4}escaped\/x\/0\.0\.1\.csv$/, 'climbing segments are renamed');
+});
