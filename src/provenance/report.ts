@@ -1,6 +1,6 @@
 import type { Lineage, LineageObject, LineageRun, ProductAccess } from '../registry/lineage.js';
 import type { AuthorRecord } from '../registry/registry.js';
-import { dateTime, ProvDocument, qname, type Attributes } from './document.js';
+import { dateTime, ProvDocument, qname, type Attributes, type Value } from './document.js';
 
 /*
  * The provenance report of a data product or a code run, built the way the
@@ -180,17 +180,17 @@ class ReportBuilder {
     const external = this.lineage.externalObject(productId);
     if (external) {
       const eid = this.id('external_object', external.id);
-      const attrs: Attributes = [
+      const attrs = present([
         ['rdf:type', qname('dcat:Dataset')],
         ['dcterms:title', external.title],
-      ];
-      if (external.releaseDate) attrs.push(['dcterms:issued', dateTime(external.releaseDate)]);
-      if (external.version) attrs.push(['dcat:hasVersion', external.version]);
-      if (external.identifier) attrs.push(['dcterms:identifier', external.identifier]);
-      if (external.alternateIdentifier) attrs.push(['fair:alternate_identifier', external.alternateIdentifier]);
-      if (external.alternateIdentifierType) attrs.push(['fair:alternate_identifier_type', external.alternateIdentifierType]);
-      if (external.description) attrs.push(['dcterms:description', external.description]);
-      if (external.originalStore) attrs.push(['prov:atLocation', external.originalStore]);
+        ['dcterms:issued', external.releaseDate ? dateTime(external.releaseDate) : null],
+        ['dcat:hasVersion', external.version],
+        ['dcterms:identifier', external.identifier],
+        ['fair:alternate_identifier', external.alternateIdentifier],
+        ['fair:alternate_identifier_type', external.alternateIdentifierType],
+        ['dcterms:description', external.description],
+        ['prov:atLocation', external.originalStore],
+      ]);
       this.doc.add('entity', eid, attrs);
       this.doc.relate('specializationOf', { 'prov:specificEntity': eid, 'prov:generalEntity': id });
     }
@@ -282,16 +282,20 @@ function fairfsObjectAttributes(o: LineageObject): Attributes {
 }
 
 function fairfsRunAttributes(run: LineageRun): Attributes {
-  const out: Attributes = [
+  return present([
     ['fairfs:runId', run.runId],
     ['fairfs:status', run.status],
-  ];
-  if (run.exitCode !== null) out.push(['fairfs:exitCode', run.exitCode]);
-  if (run.message) out.push(['fairfs:message', run.message]);
-  if (run.command) out.push(['fairfs:command', run.command]);
-  if (run.codeRepoUrl) out.push(['fairfs:codeRepo', run.codeRepoUrl]);
-  if (run.codeCommit) out.push(['fairfs:commit', run.codeCommit]);
-  if (run.host) out.push(['fairfs:host', run.host]);
-  if (run.rerunOf) out.push(['fairfs:rerunOf', run.rerunOf]);
-  return out;
+    ['fairfs:exitCode', run.exitCode],
+    ['fairfs:message', run.message],
+    ['fairfs:command', run.command],
+    ['fairfs:codeRepo', run.codeRepoUrl],
+    ['fairfs:commit', run.codeCommit],
+    ['fairfs:host', run.host],
+    ['fairfs:rerunOf', run.rerunOf],
+  ]);
+}
+
+/** The attributes that have a value (null and '' are left out, as the registry leaves out what is not set). */
+function present(list: [string, Value | null | undefined][]): Attributes {
+  return list.filter((a): a is [string, Value] => a[1] !== null && a[1] !== undefined && a[1] !== '');
 }

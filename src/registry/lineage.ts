@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { AuthorRecord } from './registry.js';
+import type { AuthorRecord, ExternalObjectFields } from './registry.js';
 import type { Db } from './database.js';
 import { StatementCache } from './statements.js';
 
@@ -77,14 +77,8 @@ export interface CodeRepoRelease {
   website: string | null;
 }
 
-export interface ExternalObjectRecord {
+export interface ExternalObjectRecord extends ExternalObjectFields {
   id: number;
-  identifier: string | null;
-  alternateIdentifier: string | null;
-  alternateIdentifierType: string | null;
-  title: string;
-  description: string | null;
-  releaseDate: string | null;
   version: string | null;
   originalStore: string | null;
 }

@@ -97,6 +97,16 @@ export interface AuthorRecord {
   uuid: string;
 }
 
+/** What the FAIR external_object records of where data came from, besides its version and store. */
+export interface ExternalObjectFields {
+  identifier: string | null;
+  alternateIdentifier: string | null;
+  alternateIdentifierType: string | null;
+  title: string;
+  description: string | null;
+  releaseDate: string | null;
+}
+
 /** A file a remote could not take when its records were pushed. */
 export interface PendingUpload {
   hash: string;
@@ -374,17 +384,7 @@ export class Registry {
   /** Record where an external object came from (FAIR external_object). */
   addExternalObject(
     dataProductId: number,
-    fields: {
-      identifier: string | null;
-      alternateIdentifier: string | null;
-      alternateIdentifierType: string | null;
-      title: string;
-      description: string | null;
-      releaseDate: string | null;
-      primary: boolean;
-      version: string;
-      originalStore: StoredFileRef | null;
-    },
+    fields: ExternalObjectFields & { primary: boolean; version: string; originalStore: StoredFileRef | null },
   ): void {
     const originalStore = fields.originalStore ? this.ensureStorageLocation(fields.originalStore) : null;
     this.stmt(
