@@ -69,6 +69,7 @@ class Pusher {
   private readonly byValue = new Map<string, Promise<string>>();
   private readonly objects = new Map<number, Promise<string>>();
   private readonly uploads = new Map<string, Promise<string | null>>();
+  private readonly runnerLinked = new Map<string, Promise<void>>();
 
   constructor(
     private readonly registry: Registry,
@@ -241,8 +242,6 @@ class Pusher {
     await this.object(this.registry.componentObject(componentId));
     return this.registry.remoteUrl(this.remote, 'object_component', componentId)!;
   }
-
-  private runnerLinked = new Map<string, Promise<void>>();
 
   /**
    * Link the token's account on the remote to the author who ran the run
