@@ -1,6 +1,7 @@
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import yazl from 'yazl';
 import { MissingDataError, UsageError } from '../errors.js';
 import type { Lineage, LineageObject, LineageRun } from '../registry/lineage.js';
@@ -232,6 +233,27 @@ export class RunCrate {
     return [...recorded].map((l) => this.add({ '@id': l, '@type': 'CreativeWork', name: l, identifier: l }));
   }
 
+  /** The crate as a zip, streamed to `out` (files are read as they go, never held). Returns how many files it holds. */
+  zipTo(out: Writable): number {
+    const zip = new yazl.ZipFile();
+    zip.addBuffer(Buffer.from(this.metadataText()), 'ro-crate-metadata.json');
+    const copies = this.copies();
+    for (const f of copies) zip.addFile(f.source!, f.disk);
+    zip.end();
+    // A file that cannot be read mid-way (removed under us) ends the output with the error, never the process.
+    zip.outputStream.on('error', (err: Error) => out.destroy(err));
+    zip.outputStream.pipe(out);
+    return copies.length;
+  }
+
+  private copies(): CrateFile[] {
+    return [...this.files.values()].filter((f) => f.source !== null);
+  }
+
+  private metadataText(): string {
+    return `${JSON.stringify(this.metadata(), null, 2)}\n`;
+  }
+
   /** The ro-crate-metadata.json document. */
   metadata(): Record<string, unknown> {
     const descriptor: Entity = {
@@ -249,19 +271,15 @@ export class RunCrate {
 
   /** Write the crate as a folder (which must not exist or be empty) or, for a `.zip` path, a zip file. */
   async write(target: string): Promise<{ files: number }> {
-    const json = `${JSON.stringify(this.metadata(), null, 2)}\n`;
-    const copies = [...this.files.values()].filter((f) => f.source !== null);
     if (target.endsWith('.zip')) {
       if (existsSync(target)) throw new UsageError(`${target} exists`, { hint: 'give a new file name, or remove it first' });
-      const zip = new yazl.ZipFile();
-      zip.addBuffer(Buffer.from(json), 'ro-crate-metadata.json');
-      for (const f of copies) zip.addFile(f.source!, f.disk);
-      zip.end();
       const out = createWriteStream(target, { flags: 'wx' });
-      zip.outputStream.pipe(out);
-      await once(out, 'close');
-      return { files: copies.length };
+      const files = this.zipTo(out);
+      await finished(out);
+      return { files };
     }
+    const json = this.metadataText();
+    const copies = this.copies();
     if (existsSync(target) && readdirSync(target).length > 0) {
       throw new UsageError(`${target} is not empty`, { hint: 'give a new or empty folder for the crate' });
     }

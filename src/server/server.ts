@@ -8,7 +8,7 @@ import type { DataStore } from '../store/store.js';
 import { apiRoot, create, getOne, list, modify, options, remove, type ApiContext } from './api.js';
 import { FileService, sweepPartialUploads } from './files.js';
 import { sendIndex, sendProductPage, sendRunPage } from './html.js';
-import { sendProvReport } from './prov-report.js';
+import { sendProvReport, sendRoCrate } from './provenance.js';
 import { detail, drain, HostPolicy, HttpError, readBody, readJson, sendJson } from './http.js';
 
 export interface ServerOptions {
@@ -99,11 +99,12 @@ export function createRegistryServer(opts: ServerOptions): Server {
       return sendJson(res, 200, { username: user.username });
     }
     if (parts[1] === 'prov-report' && parts.length === 3 && /^\d+$/.test(parts[2]!) && (method === 'GET' || method === 'HEAD')) {
-      if (!slash) {
-        res.writeHead(301, { Location: `${base}${url.pathname}/${url.search}` });
-        return void res.end();
-      }
+      if (!slash) return redirectToSlash(res, base, url);
       return sendProvReport(req, res, lineage, Number(parts[2]), url.searchParams, base);
+    }
+    if (parts[1] === 'ro-crate' && parts.length === 4 && /^\d+$/.test(parts[3]!) && method === 'GET') {
+      if (!slash) return redirectToSlash(res, base, url);
+      return sendRoCrate(res, lineage, opts.store, parts[2]!, Number(parts[3]));
     }
     if (parts[1] === 'groups' && parts.length === 2 && method === 'GET') {
       // The registry's Django groups: fairfs has none.
@@ -116,10 +117,7 @@ export function createRegistryServer(opts: ServerOptions): Server {
     if (parts.length === 2) {
       if (!slash) {
         // Django's APPEND_SLASH: GETs are redirected, anything else fails.
-        if (method === 'GET') {
-          res.writeHead(301, { Location: `${base}${url.pathname}/${url.search}` });
-          return void res.end();
-        }
+        if (method === 'GET') return redirectToSlash(res, base, url);
         throw detail(404, 'the FAIR registry API needs the trailing slash: POST to /api/<endpoint>/');
       }
       const allow = { Allow: allowed(resource, false) };
@@ -137,10 +135,7 @@ export function createRegistryServer(opts: ServerOptions): Server {
       }
     }
     if (parts.length === 3 && /^\d+$/.test(parts[2]!)) {
-      if (!slash && method === 'GET') {
-        res.writeHead(301, { Location: `${base}${url.pathname}/${url.search}` });
-        return void res.end();
-      }
+      if (!slash && method === 'GET') return redirectToSlash(res, base, url);
       const id = Number(parts[2]);
       if ([...url.searchParams.keys()].length) throw detail(400, 'detail endpoints take no query parameters');
       const allow = { Allow: allowed(resource, true) };
@@ -181,6 +176,12 @@ export function createRegistryServer(opts: ServerOptions): Server {
     });
   });
   return server;
+}
+
+/** Django's APPEND_SLASH: a GET without the trailing slash is sent to the URL with it. */
+function redirectToSlash(res: ServerResponse, base: string, url: URL): void {
+  res.writeHead(301, { Location: `${base}${url.pathname}/${url.search}` });
+  res.end();
 }
 
 /** URL path segments decoded and joined; a malformed percent-escape is no path (404), not an error. */

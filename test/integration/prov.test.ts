@@ -260,6 +260,24 @@ t.test('fairfs registry serve answers /api/prov-report/<id>/ as the registry doe
   t.equal((await api('GET', `${server.api}prov-report/999999/`)).status, 404, 'an unknown product');
   t.same((await api('GET', `${server.api}prov-report/${id}/?format=jpg`)).json, { detail: 'Not found.' }, 'a format it does not render');
   t.equal((await api('GET', `${server.api}prov-report/${id}/?depth=lots`)).status, 200, 'a depth that is no number is 1, as the registry takes it');
+
+  // The ro_crate links of data_product and code_run records: a zip of the Process Run Crate.
+  const runRecord = (await api('GET', `${server.api}code_run/`)).json.results.find((r: any) => r.uuid === h.uuid);
+  for (const link of [runRecord.ro_crate, listed.json.results[0].ro_crate]) {
+    const res = await fetch(link);
+    t.equal(res.status, 200, link);
+    t.equal(res.headers.get('content-type'), 'application/zip');
+    const zip = join(h.dir, `served-${link.split('/').slice(-3, -1).join('-')}.zip`);
+    writeFileSync(zip, Buffer.from(await res.arrayBuffer()));
+    const meta = await exec(PY, ['-c', 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(z.read("ro-crate-metadata.json").decode())', zip]);
+    t.equal(meta.code, 0, meta.stderr);
+    checkProcessRunCrate(t, null, JSON.parse(meta.stdout), { status: 'CompletedActionStatus', files: true });
+  }
+  const inputId = /(\d+)\/$/.exec((await api('GET', `${server.api}data_product/?name=human/population`)).json.results[0].url)![1];
+  const none = await api('GET', `${server.api}ro-crate/data-product/${inputId}/`);
+  t.equal(none.status, 404, 'a product no run made has no run crate');
+  t.match(none.json.detail, /not made by a code run/);
+  t.equal((await api('GET', `${server.api}ro-crate/code-run/999999/`)).status, 404);
 });
 
 const missing = fairRegistryMissing();

@@ -1,15 +1,18 @@
+import { finished } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toDot } from '../provenance/dot.js';
 import { toProvJson } from '../provenance/prov-json.js';
 import { toProvN } from '../provenance/prov-n.js';
 import { toProvXml } from '../provenance/prov-xml.js';
 import { provReport } from '../provenance/report.js';
+import { RunCrate } from '../provenance/ro-crate.js';
 import { renderSvg } from '../provenance/svg.js';
 import type { Lineage } from '../registry/lineage.js';
+import type { DataStore } from '../store/store.js';
 import { detail, sendJson } from './http.js';
 
 /*
- * `GET /api/prov-report/<data product id>/`, as the FAIR data-registry
+ * The registry's provenance endpoints. `GET /api/prov-report/<data product id>/`, as the FAIR data-registry
  * answers it: PROV-JSON by default, PROV-N, PROV-XML or SVG by `?format=`
  * (json, provn, xml, svg) or the Accept header; `depth` levels of code runs.
  * A format it does not render is a 404, as DRF answers an unknown format.
@@ -43,4 +46,22 @@ export async function sendProvReport(req: IncomingMessage, res: ServerResponse, 
   const body = format === 'provn' ? toProvN(doc) : format === 'xml' ? toProvXml(doc) : await renderSvg(toDot(doc, `data product ${productId}`));
   res.writeHead(200, { 'Content-Type': MEDIA[format]!, 'Content-Length': Buffer.byteLength(body), Vary: 'Accept' });
   res.end(body);
+}
+
+/**
+ * `GET /api/ro-crate/code-run/<id>/` and `/api/ro-crate/data-product/<id>/`,
+ * the links every code_run and data_product record carries: the run's Process
+ * Run Crate as a zip, streamed (a product's is that of the run that made it).
+ */
+export async function sendRoCrate(res: ServerResponse, lineage: Lineage, store: DataStore, kind: string, id: number): Promise<void> {
+  let crate: RunCrate;
+  if (kind === 'code-run' && lineage.run(id)) crate = RunCrate.ofRun(lineage, store, id, { data: true });
+  else if (kind === 'data-product' && lineage.product(id)) {
+    const [maker] = lineage.producersOf(lineage.product(id)!.objectId);
+    if (maker === undefined) throw detail(404, 'This data product was not made by a code run, and a Process Run Crate describes a run.');
+    crate = RunCrate.ofRun(lineage, store, maker, { data: true });
+  } else throw detail(404, 'Not found.');
+  res.writeHead(200, { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${kind}-${id}-ro-crate.zip"` });
+  crate.zipTo(res);
+  await finished(res);
 }
