@@ -95,7 +95,7 @@ interface Side {
 
 function side(lineage: Lineage, componentIds: number[]): Side {
   const versions: Side['versions'] = new Map();
-  for (const objectId of new Set(componentIds.map((c) => lineage.componentOwner(c).objectId))) {
+  for (const objectId of lineage.byObject(componentIds).keys()) {
     const o = lineage.object(objectId);
     for (const p of o?.dataProducts ?? []) versions.set(`${p.namespace}:${p.name}`, { version: p.version, objectId, hash: o!.hash });
   }

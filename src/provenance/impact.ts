@@ -41,7 +41,7 @@ export function impactOf(lineage: Lineage, productId: number, maxLevels = Number
           if (!run) continue;
           seenRuns.add(codeRunId);
           const outputs: string[] = [];
-          for (const objectId of new Set(run.outputs.map((c) => lineage.componentOwner(c).objectId))) {
+          for (const objectId of lineage.byObject(run.outputs).keys()) {
             for (const p of lineage.object(objectId)?.dataProducts ?? []) {
               outputs.push(label(p));
               if (!seenObjects.has(objectId)) next.push({ objectId, label: label(p) });

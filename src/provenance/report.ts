@@ -56,6 +56,7 @@ export function provReport(lineage: Lineage, subject: ReportSubject, opts: Repor
 class ReportBuilder {
   private readonly levelsDone = new Set<string>();
   private readonly accesses = new Map<string, Map<number, ProductAccess>>();
+  private readonly groups = new Map<string, Map<number, string[]>>();
 
   constructor(
     private readonly lineage: Lineage,
@@ -92,7 +93,7 @@ class ReportBuilder {
     if (!run) return [];
     const used = this.runCore(run);
     if (generates(run)) {
-      for (const productId of this.productsOf(run.outputs)) {
+      for (const productId of this.productsOf(run, 'outputs')) {
         this.levelsDone.add(`p${productId}`);
         const entity = this.productEntity(productId);
         this.generated(entity, productId, run);
@@ -116,7 +117,7 @@ class ReportBuilder {
       ],
       { startTime: run.runDate, ...(run.endedAt ? { endTime: run.endedAt } : {}) },
     );
-    const inputs = this.productsOf(run.inputs).map((productId) => ({ productId, entity: this.productEntity(productId) }));
+    const inputs = this.productsOf(run, 'inputs').map((productId) => ({ productId, entity: this.productEntity(productId) }));
     if (!first) return inputs;
 
     const runner = this.runnerAgent(run);
@@ -130,7 +131,7 @@ class ReportBuilder {
     for (const input of inputs) {
       this.doc.relate('used', { 'prov:activity': activity, 'prov:entity': input.entity }, [
         ['prov:role', qname('fair:input_data')],
-        ...this.componentAttributes(run.inputs, input.productId, journal.get(input.productId)),
+        ...this.componentAttributes(run, 'inputs', input.productId, journal.get(input.productId)),
       ]);
     }
     return inputs;
@@ -140,14 +141,14 @@ class ReportBuilder {
     this.doc.relate(
       'wasGeneratedBy',
       { 'prov:entity': entity, 'prov:activity': this.id('code_run', run.codeRunId) },
-      this.componentAttributes(run.outputs, productId, this.journal(run).get(productId)),
+      this.componentAttributes(run, 'outputs', productId, this.journal(run).get(productId)),
     );
   }
 
   /** fairfs:component (the components this run read or wrote of the product) and fairfs:process. */
-  private componentAttributes(componentIds: number[], productId: number, access: ProductAccess | undefined): Attributes {
+  private componentAttributes(run: LineageRun, direction: 'inputs' | 'outputs', productId: number, access: ProductAccess | undefined): Attributes {
     const product = this.lineage.product(productId);
-    const names = componentIds.map((c) => this.lineage.componentOwner(c)).filter((c) => c.objectId === product?.objectId).map((c) => c.name);
+    const names = (product && this.grouped(run, direction).get(product.objectId)) ?? [];
     const out: Attributes = [];
     if (names.length) out.push(['fairfs:component', names.length === 1 ? names[0]! : names]);
     if (access?.processes.length) out.push(['fairfs:process', access.processes.length === 1 ? access.processes[0]! : access.processes]);
@@ -160,13 +161,21 @@ class ReportBuilder {
     return j;
   }
 
-  /** The data products that own these components, each once, in order. */
-  private productsOf(componentIds: number[]): number[] {
-    const out: number[] = [];
-    for (const objectId of new Set(componentIds.map((c) => this.lineage.componentOwner(c).objectId))) {
-      for (const p of this.lineage.object(objectId)?.dataProducts ?? []) if (!out.includes(p.id)) out.push(p.id);
+  /** A run's inputs or outputs by object, worked out once per run (a run may have thousands). */
+  private grouped(run: LineageRun, direction: 'inputs' | 'outputs'): Map<number, string[]> {
+    const key = `${run.codeRunId} ${direction}`;
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = this.lineage.byObject(run[direction])));
+    return g;
+  }
+
+  /** The data products that own a run's inputs or outputs, each once, in order. */
+  private productsOf(run: LineageRun, direction: 'inputs' | 'outputs'): number[] {
+    const out = new Set<number>();
+    for (const objectId of this.grouped(run, direction).keys()) {
+      for (const p of this.lineage.object(objectId)?.dataProducts ?? []) out.add(p.id);
     }
-    return out;
+    return [...out];
   }
 
   /** A data product as an entity, with its authors and external object (`_add_prime_data_product`). */

@@ -178,7 +178,7 @@ export class RunCrate {
   /** Each data product owning these components, as a File in `folder/<namespace>/<name>/<version>.<ext>`. */
   private productFiles(componentIds: number[], folder: string): Ref[] {
     const out: Ref[] = [];
-    for (const objectId of new Set(componentIds.map((c) => this.lineage.componentOwner(c).objectId))) {
+    for (const objectId of this.lineage.byObject(componentIds).keys()) {
       const object = this.lineage.object(objectId);
       if (!object) continue;
       for (const dp of object.dataProducts) {
@@ -228,7 +228,7 @@ export class RunCrate {
       return [this.add({ '@id': id, '@type': 'CreativeWork', name: this.opts.licence, identifier: id })];
     }
     const recorded = new Set<string>();
-    for (const c of componentIds) for (const l of this.lineage.licences(this.lineage.componentOwner(c).objectId)) recorded.add(l);
+    for (const objectId of this.lineage.byObject(componentIds).keys()) for (const l of this.lineage.licences(objectId)) recorded.add(l);
     if (recorded.size === 0) return [this.add({ '@id': CC_BY, '@type': 'CreativeWork', name: 'CC BY 4.0', identifier: CC_BY, description: 'Attribution 4.0 International' })];
     return [...recorded].map((l) => this.add({ '@id': l, '@type': 'CreativeWork', name: l, identifier: l }));
   }

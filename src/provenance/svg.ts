@@ -8,6 +8,12 @@ import { Graphviz } from '@hpcc-js/wasm-graphviz';
 
 let graphviz: Promise<Graphviz> | undefined;
 
+/**
+ * The most records a server draws: Graphviz lays out on the calling thread, and
+ * a run with thousands of outputs would hold a server's every request for minutes.
+ */
+export const MAX_DRAWN_RECORDS = 400;
+
 export async function renderSvg(dot: string): Promise<string> {
   graphviz ??= Graphviz.load();
   return (await graphviz).dot(dot, 'svg');

@@ -186,6 +186,18 @@ export class Lineage {
     return this.stmt('SELECT object AS objectId, name FROM object_component WHERE id = ?').get(componentId) as { objectId: number; name: string };
   }
 
+  /** Components (a run's inputs or outputs) by the object they belong to, in order of first appearance: one query each. */
+  byObject(componentIds: readonly number[]): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    for (const id of componentIds) {
+      const { objectId, name } = this.componentOwner(id);
+      const names = out.get(objectId);
+      if (names) names.push(name);
+      else out.set(objectId, [name]);
+    }
+    return out;
+  }
+
   /** The code runs that wrote a component of the object, oldest first. */
   producersOf(objectId: number): number[] {
     return this.ids(

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { describeProduct } from '../provenance/describe-product.js';
 import { toDot } from '../provenance/dot.js';
 import { provReport } from '../provenance/report.js';
-import { renderSvg } from '../provenance/svg.js';
+import { MAX_DRAWN_RECORDS, renderSvg } from '../provenance/svg.js';
 import type { Lineage, LineageRun } from '../registry/lineage.js';
 import { detail } from './http.js';
 
@@ -15,6 +15,8 @@ import { detail } from './http.js';
  */
 
 const LIST_LIMIT = 500;
+/** Rows of a run's inputs or outputs shown on its page. */
+const ROW_LIMIT = 1000;
 
 const esc = (v: unknown): string =>
   String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -56,11 +58,15 @@ const table = (head: string[], rows: string[][]): string =>
   rows.length
     ? `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n')}</table>`
     : '<p class="muted">none</p>';
+const rowsOf = (head: string[], rows: string[][], what: string): string => `${table(head, rows.slice(0, ROW_LIMIT))}${more(Math.min(rows.length, ROW_LIMIT), rows.length, what)}`;
 const more = (shown: number, total: number, what: string): string =>
   total > shown ? `<p class="muted">the newest ${shown} of ${total} ${what}; the REST API lists them all</p>` : '';
 
-/** The lineage picture, inline (no script, no second request). */
+/** The lineage picture, inline (no script, no second request); too big a graph is not drawn. */
 async function lineagePicture(doc: Parameters<typeof toDot>[0], title: string): Promise<string> {
+  if (doc.elements.length > MAX_DRAWN_RECORDS) {
+    return `<p class="muted">${doc.elements.length} records: too many to draw here. <code>fairfs prov … --format svg</code> draws them on your machine.</p>`;
+  }
   const svg = await renderSvg(toDot(doc, title));
   // Inline SVG starts at its element: no XML declaration, DOCTYPE or generator comment inside HTML.
   return `<div class="lineage" id="lineage">${svg.slice(svg.indexOf('<svg'))}</div>`;
@@ -90,9 +96,8 @@ export async function sendRunPage(res: ServerResponse, lineage: Lineage, runId: 
   if (!run) throw detail(404, 'Not found.');
   const products = (components: number[]): string[][] => {
     const rows: string[][] = [];
-    for (const objectId of new Set(components.map((c) => lineage.componentOwner(c).objectId))) {
+    for (const [objectId, names] of lineage.byObject(components)) {
       const o = lineage.object(objectId)!;
-      const names = components.map((c) => lineage.componentOwner(c)).filter((c) => c.objectId === objectId).map((c) => c.name);
       for (const p of o.dataProducts) rows.push([productLink(p), esc(names.join(', ')), `<code>${esc(o.hash ?? '-')}</code>`, o.issues.length ? `<span class="issue">${esc(o.issues.map((i) => i.description).join('; '))}</span>` : '']);
     }
     return rows;
@@ -114,8 +119,8 @@ export async function sendRunPage(res: ServerResponse, lineage: Lineage, runId: 
       `Run ${run.runId.slice(0, 12)}: ${run.description}`,
       `<table>${facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('')}</table>
 <h2>Lineage</h2>${await lineagePicture(provReport(lineage, { run: codeRunId! }), `run ${run.runId}`)}
-<h2>Inputs</h2>${table(['product', 'components read', 'sha1', 'issues'], products(run.inputs))}
-<h2>Outputs</h2>${table(['product', 'components written', 'sha1', 'issues'], products(run.outputs))}`,
+<h2>Inputs</h2>${rowsOf(['product', 'components read', 'sha1', 'issues'], products(run.inputs), 'inputs')}
+<h2>Outputs</h2>${rowsOf(['product', 'components written', 'sha1', 'issues'], products(run.outputs), 'outputs')}`,
     ),
   );
 }

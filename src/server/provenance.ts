@@ -6,7 +6,7 @@ import { toProvN } from '../provenance/prov-n.js';
 import { toProvXml } from '../provenance/prov-xml.js';
 import { provReport } from '../provenance/report.js';
 import { RunCrate } from '../provenance/ro-crate.js';
-import { renderSvg } from '../provenance/svg.js';
+import { MAX_DRAWN_RECORDS, renderSvg } from '../provenance/svg.js';
 import type { Lineage } from '../registry/lineage.js';
 import type { DataStore } from '../store/store.js';
 import { detail, sendJson } from './http.js';
@@ -43,6 +43,9 @@ export async function sendProvReport(req: IncomingMessage, res: ServerResponse, 
   const depth = Math.max(1, Number.parseInt(query.get('depth') ?? '1', 10) || 1);
   const doc = provReport(lineage, { product: productId }, { base: `${base}/`, depth: Math.min(depth, 100) });
   if (format === 'json') return sendJson(res, 200, toProvJson(doc), { Vary: 'Accept' });
+  if (format === 'svg' && doc.elements.length > MAX_DRAWN_RECORDS) {
+    throw detail(400, `${doc.elements.length} records are too many to draw here (at most ${MAX_DRAWN_RECORDS}); ask for format=json, provn or xml`);
+  }
   const body = format === 'provn' ? toProvN(doc) : format === 'xml' ? toProvXml(doc) : await renderSvg(toDot(doc, `data product ${productId}`));
   res.writeHead(200, { 'Content-Type': MEDIA[format]!, 'Content-Length': Buffer.byteLength(body), Vary: 'Accept' });
   res.end(body);

@@ -96,7 +96,7 @@ function issuesOf(registry: Registry, codeRunId: number): RunDescription['issues
   const lineage = new Lineage(registry.db);
   const run = lineage.run(codeRunId);
   const out: RunDescription['issues'] = [];
-  for (const objectId of new Set((run?.outputs ?? []).map((c) => lineage.componentOwner(c).objectId))) {
+  for (const objectId of lineage.byObject(run?.outputs ?? []).keys()) {
     const o = lineage.object(objectId)!;
     const product = o.dataProducts.map((p) => `${p.namespace}:${p.name}@${p.version}`).join(', ');
     for (const i of o.issues) out.push({ product, component: i.component, severity: i.severity, description: i.description });

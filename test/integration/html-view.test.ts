@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { exec, fairfs } from '../helpers/cli.js';
@@ -52,6 +52,22 @@ t.test('one run with its lineage picture; one product with versions, components 
     t.equal((await get(path)).status, 404, path);
   }
   t.equal((await get('/api/prov-report/1/?depth=99999999999')).status, 200, 'a huge depth is bounded, not a hang or a 500');
+});
+
+t.test('a run with hundreds of outputs: its page lists them and leaves the picture to the CLI', async (t) => {
+  const config = join(h.dir, 'many.yaml');
+  writeFileSync(config, 'run_metadata:\n  description: many outputs\n  default_output_namespace: many\n');
+  const made = await fairfs(h.home, ['run', config, '--', 'sh', '-c', 'for i in $(seq 1 450); do echo "$i" > "$FAIRFS_MOUNT/out$i.csv"; done']);
+  t.equal(made.code, 0, made.stderr);
+  const runId = /run ([0-9a-f]{40}) completed/.exec(made.stderr)![1]!;
+  const page = await get(`/view/run/${runId}`);
+  t.equal(page.status, 200);
+  t.match(page.body, /\d+ records: too many to draw here/, 'no layout of hundreds of nodes on the server');
+  t.equal(page.body.match(/href="\/view\/product\/\d+">many:out\d+@0\.0\.1/g)?.length, 450, 'every output listed');
+  const prov = await fairfs(h.home, ['prov', runId]);
+  t.equal(prov.code, 0, 'its provenance is written all the same');
+  const products = Object.values<Record<string, unknown>>(JSON.parse(prov.stdout).entity).filter((e) => e['fair:namespace'] === 'many');
+  t.equal(products.length, 450, 'with every output');
 });
 
 const chromium = ['chromium', 'chromium-browser'].map((c) => `/usr/bin/${c}`).find((p) => existsSync(p));

@@ -6,7 +6,7 @@ import { toProvN } from '../../provenance/prov-n.js';
 import { toProvXml } from '../../provenance/prov-xml.js';
 import { provReport } from '../../provenance/report.js';
 import { RunCrate } from '../../provenance/ro-crate.js';
-import { renderSvg } from '../../provenance/svg.js';
+import { MAX_DRAWN_RECORDS, renderSvg } from '../../provenance/svg.js';
 import { Lineage } from '../../registry/lineage.js';
 import { DataStore } from '../../store/store.js';
 import { openHome, type GlobalOptions } from '../context.js';
@@ -45,6 +45,7 @@ export default async function prov(g: GlobalOptions, what: string, o: ProvOption
   }
 
   const doc = provReport(lineage, subject.kind === 'run' ? { run: subject.codeRunId } : { product: subject.id }, { depth, ...(o.baseUrl ? { base: o.baseUrl } : {}) });
+  if (o.format === 'svg' && doc.elements.length > MAX_DRAWN_RECORDS) info(`fairfs: drawing ${doc.elements.length} records may take a while; --format dot writes the graph at once`);
   const text =
     o.format === 'prov-json'
       ? `${JSON.stringify(toProvJson(doc), null, 2)}\n`

@@ -73,7 +73,7 @@ export default async function rerun(g: GlobalOptions, what: string, o: RerunOpti
 
   const outputsOf = (codeRunId: number): Map<string, { version: string; objectId: number }> => {
     const out = new Map<string, { version: string; objectId: number }>();
-    for (const objectId of new Set(lineage.run(codeRunId)!.outputs.map((c) => lineage.componentOwner(c).objectId))) {
+    for (const objectId of lineage.byObject(lineage.run(codeRunId)!.outputs).keys()) {
       for (const p of lineage.object(objectId)!.dataProducts) out.set(`${p.namespace}:${p.name}`, { version: p.version, objectId });
     }
     return out;
