@@ -89,32 +89,32 @@ export interface RunDiff {
   outputs: { product: string; before: string | null; after: string | null; diff: ObjectDiff | null }[];
 }
 
-interface Side {
-  versions: Map<string, { version: string; objectId: number; hash: string | null }>;
-}
+export type ProductsByName = Map<string, { version: string; objectId: number; hash: string | null }>;
 
-function side(lineage: Lineage, componentIds: number[]): Side {
-  const versions: Side['versions'] = new Map();
+/** The products a run read or wrote, by `namespace:name`: what pairs two runs' versions of the same product. */
+export function productsByName(lineage: Lineage, componentIds: number[]): ProductsByName {
+  const versions: ProductsByName = new Map();
   for (const objectId of lineage.byObject(componentIds).keys()) {
     const o = lineage.object(objectId);
     for (const p of o?.dataProducts ?? []) versions.set(`${p.namespace}:${p.name}`, { version: p.version, objectId, hash: o!.hash });
   }
-  return { versions };
+  return versions;
 }
 
 export async function diffRuns(lineage: Lineage, store: DataStore, a: number, b: number): Promise<RunDiff> {
   const ra = lineage.run(a)!;
   const rb = lineage.run(b)!;
-  const pair = <T>(x: Side, y: Side, f: (key: string, p: ReturnType<Side['versions']['get']>, q: ReturnType<Side['versions']['get']>) => T): T[] =>
-    [...new Set([...x.versions.keys(), ...y.versions.keys()])].sort().map((k) => f(k, x.versions.get(k), y.versions.get(k)));
-  const inputs = pair(side(lineage, ra.inputs), side(lineage, rb.inputs), (product, p, q) => ({
+  type Version = ReturnType<ProductsByName['get']>;
+  const pair = <T>(x: ProductsByName, y: ProductsByName, f: (key: string, p: Version, q: Version) => T): T[] =>
+    [...new Set([...x.keys(), ...y.keys()])].sort().map((k) => f(k, x.get(k), y.get(k)));
+  const inputs = pair(productsByName(lineage, ra.inputs), productsByName(lineage, rb.inputs), (product, p, q) => ({
     product,
     before: p?.version ?? null,
     after: q?.version ?? null,
     sameBytes: p !== undefined && q !== undefined && p.hash === q.hash,
   }));
   const outputs: RunDiff['outputs'] = [];
-  for (const o of pair(side(lineage, ra.outputs), side(lineage, rb.outputs), (product, p, q) => ({ product, p, q }))) {
+  for (const o of pair(productsByName(lineage, ra.outputs), productsByName(lineage, rb.outputs), (product, p, q) => ({ product, p, q }))) {
     outputs.push({
       product: o.product,
       before: o.p?.version ?? null,

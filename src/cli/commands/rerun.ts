@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rerunConfig } from '../../config/rerun.js';
 import { MissingDataError, UsageError } from '../../errors.js';
-import { describeDiff, diffObjects, type ObjectDiff } from '../../provenance/diff.js';
+import { describeDiff, diffObjects, productsByName, type ObjectDiff } from '../../provenance/diff.js';
 import { Lineage } from '../../registry/lineage.js';
 import { DataStore } from '../../store/store.js';
 import { openHome, type GlobalOptions } from '../context.js';
@@ -71,15 +71,8 @@ export default async function rerun(g: GlobalOptions, what: string, o: RerunOpti
     return status || DIFFERS;
   }
 
-  const outputsOf = (codeRunId: number): Map<string, { version: string; objectId: number }> => {
-    const out = new Map<string, { version: string; objectId: number }>();
-    for (const objectId of lineage.byObject(lineage.run(codeRunId)!.outputs).keys()) {
-      for (const p of lineage.object(objectId)!.dataProducts) out.set(`${p.namespace}:${p.name}`, { version: p.version, objectId });
-    }
-    return out;
-  };
-  const before = outputsOf(original.codeRunId);
-  const after = outputsOf(made.codeRunId);
+  const before = productsByName(lineage, lineage.run(original.codeRunId)!.outputs);
+  const after = productsByName(lineage, lineage.run(made.codeRunId)!.outputs);
   const store = new DataStore(home.dataStore);
   const verdicts: OutputVerdict[] = [];
   for (const [product, old] of before) {
