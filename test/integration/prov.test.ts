@@ -127,6 +127,17 @@ t.test('failed and aborted runs generate nothing; a failed run stands out in red
   t.notOk(doc.wasDerivedFrom, 'no derivation');
   t.ok(Object.values(doc.used!).some((u) => u['prov:role'].$ === 'fair:input_data'), 'what it read is still there');
   t.match(await prov(h, [failed.run_id, '--format', 'dot']), /class="run failed".*fillcolor="#F4A6A6"/, 'drawn in red');
+
+  // Registered anyway (--register-failed): the product is there, its making is not claimed.
+  const config = join(h.dir, 'kept.yaml');
+  writeFileSync(config, 'run_metadata:\n  description: fails but keeps its output\n  default_output_namespace: kept\nread:\n  - data_product: in\n    path: in.csv\n    use: {namespace: SCRC, data_product: human/population, version: 0.1.0}\nwrite:\n  - data_product: out\n    path: out.csv\n');
+  const kept = await fairfs(h.home, ['run', config, '--register-failed', '--', 'sh', '-c', 'cat "$FAIRFS_MOUNT/in.csv" > "$FAIRFS_MOUNT/out.csv"; exit 2']);
+  t.equal(kept.code, 2, kept.stderr);
+  const product = await provJson(h, ['kept:out@0.0.1']);
+  t.ok(Object.values(product.entity!).some((e) => e['dcterms:title'] === 'out'), 'the product');
+  t.equal(Object.values(product.activity!)[0]['fairfs:status'], 'failed', 'and the failed run that wrote it');
+  t.notOk(product.wasGeneratedBy, 'no generation');
+  t.notOk(product.wasDerivedFrom, 'no derivation from what the failed run read');
 });
 
 /** Each rule of the Process Run Crate profile 0.5 (and the RO-Crate 1.1 rules it builds on) that a crate must meet. */
