@@ -85,7 +85,6 @@ export interface ExternalObjectRecord extends ExternalObjectFields {
 
 /** What the access journal says of one data product in one run. */
 export interface ProductAccess {
-  components: string[];
   /** `pid command` of each process that opened it. */
   processes: string[];
 }
@@ -95,6 +94,10 @@ export function storageUri(root: string, path: string): string {
   const relative = path.replace(/^[/\\]+/, '');
   return root.endsWith('/') ? `${root}${relative}` : `${root}/${relative}`;
 }
+
+/** A data product with its namespace's name: the head every product query here shares. */
+const PRODUCT = `SELECT dp.id, ns.name AS namespace, dp.name, dp.version, dp.object AS objectId
+  FROM data_product dp JOIN namespace ns ON ns.id = dp.namespace`;
 
 export class Lineage {
   private readonly statements: StatementCache;
@@ -108,18 +111,11 @@ export class Lineage {
   }
 
   product(id: number): LineageProduct | undefined {
-    return this.stmt(
-      `SELECT dp.id, ns.name AS namespace, dp.name, dp.version, dp.object AS objectId
-         FROM data_product dp JOIN namespace ns ON ns.id = dp.namespace WHERE dp.id = ?`,
-    ).get(id) as LineageProduct | undefined;
+    return this.stmt(`${PRODUCT} WHERE dp.id = ?`).get(id) as LineageProduct | undefined;
   }
 
   productByKey(namespace: string, name: string, version: string): LineageProduct | undefined {
-    return this.stmt(
-      `SELECT dp.id, ns.name AS namespace, dp.name, dp.version, dp.object AS objectId
-         FROM data_product dp JOIN namespace ns ON ns.id = dp.namespace
-        WHERE ns.name = ? AND dp.name = ? AND dp.version = ?`,
-    ).get(namespace, name, version) as LineageProduct | undefined;
+    return this.stmt(`${PRODUCT} WHERE ns.name = ? AND dp.name = ? AND dp.version = ?`).get(namespace, name, version) as LineageProduct | undefined;
   }
 
   /** The newest products first, at most `limit`, and how many there are. */
@@ -142,11 +138,7 @@ export class Lineage {
 
   /** Every version of (namespace, name), in registration order. */
   productVersions(namespace: string, name: string): LineageProduct[] {
-    return this.stmt(
-      `SELECT dp.id, ns.name AS namespace, dp.name, dp.version, dp.object AS objectId
-         FROM data_product dp JOIN namespace ns ON ns.id = dp.namespace
-        WHERE ns.name = ? AND dp.name = ? ORDER BY dp.id`,
-    ).all(namespace, name) as LineageProduct[];
+    return this.stmt(`${PRODUCT} WHERE ns.name = ? AND dp.name = ? ORDER BY dp.id`).all(namespace, name) as LineageProduct[];
   }
 
   object(id: number): LineageObject | undefined {
@@ -161,10 +153,7 @@ export class Lineage {
     ).get(id) as Omit<LineageObject, 'location' | 'dataProducts' | 'components' | 'issues' | 'authors'> | undefined;
     if (!o) return undefined;
     const location = o.storageRoot !== null && o.path !== null ? storageUri(o.storageRoot, o.path) : null;
-    const dataProducts = this.stmt(
-      `SELECT dp.id, ns.name AS namespace, dp.name, dp.version, dp.object AS objectId
-         FROM data_product dp JOIN namespace ns ON ns.id = dp.namespace WHERE dp.object = ? ORDER BY dp.id`,
-    ).all(id) as LineageProduct[];
+    const dataProducts = this.stmt(`${PRODUCT} WHERE dp.object = ? ORDER BY dp.id`).all(id) as LineageProduct[];
     const components = (this.stmt('SELECT id, name, whole_object AS w FROM object_component WHERE object = ? ORDER BY id').all(id) as {
       id: number;
       name: string;
@@ -273,20 +262,19 @@ export class Lineage {
     return (this.stmt('SELECT coalesce(identifier, licence_info) AS l FROM licence WHERE object = ? ORDER BY id').all(objectId) as { l: string }[]).map((r) => r.l);
   }
 
-  /** Per data product: the components a run's journal names and the processes that opened it. */
+  /** Per data product: the processes that the run's journal says opened it. */
   accessesOf(runId: string): Map<number, ProductAccess> {
     const rows = this.stmt(
-      `SELECT data_product AS product, component, pid, command FROM access
-        WHERE run_id = ? AND data_product IS NOT NULL AND outcome = 'ok' ORDER BY id`,
-    ).all(runId) as { product: number; component: string | null; pid: number | null; command: string | null }[];
-    const out = new Map<number, { components: Set<string>; processes: Set<string> }>();
+      `SELECT data_product AS product, pid, command FROM access
+        WHERE run_id = ? AND data_product IS NOT NULL AND outcome = 'ok' AND pid IS NOT NULL ORDER BY id`,
+    ).all(runId) as { product: number; pid: number; command: string | null }[];
+    const out = new Map<number, Set<string>>();
     for (const r of rows) {
-      let a = out.get(r.product);
-      if (!a) out.set(r.product, (a = { components: new Set(), processes: new Set() }));
-      if (r.component) a.components.add(r.component);
-      if (r.pid !== null) a.processes.add(r.command ? `${r.pid} ${r.command}` : String(r.pid));
+      let processes = out.get(r.product);
+      if (!processes) out.set(r.product, (processes = new Set()));
+      processes.add(r.command ? `${r.pid} ${r.command}` : String(r.pid));
     }
-    return new Map([...out].map(([k, v]) => [k, { components: [...v.components], processes: [...v.processes] }]));
+    return new Map([...out].map(([k, v]) => [k, { processes: [...v] }]));
   }
 
   private ids(sql: string, arg: number): number[] {
