@@ -42,6 +42,12 @@ const MEDIA_TYPES: Record<string, string> = {
   nc: 'application/x-netcdf',
 };
 
+/** Own keys only: an extension registered as `constructor` is no media type. */
+const mediaType = (extension: string): string | undefined => {
+  const ext = extension.toLowerCase();
+  return Object.hasOwn(MEDIA_TYPES, ext) ? MEDIA_TYPES[ext] : undefined;
+};
+
 type Ref = { '@id': string };
 type Entity = Record<string, unknown> & { '@id': string; '@type': string | string[] };
 const ref = (id: string): Ref => ({ '@id': id });
@@ -211,7 +217,7 @@ export class RunCrate {
       '@id': id,
       '@type': types.length ? ['File', ...types] : 'File',
       ...extra,
-      ...(object.extension ? { encodingFormat: MEDIA_TYPES[object.extension.toLowerCase()] ?? object.fileType ?? object.extension } : {}),
+      ...(object.extension ? { encodingFormat: mediaType(object.extension) ?? object.fileType ?? object.extension } : {}),
       ...(object.size !== null ? { contentSize: String(object.size) } : {}),
       ...(object.hash ? { sha1: object.hash } : {}),
       dateModified: object.lastUpdated,

@@ -1,12 +1,10 @@
 import { finished } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toDot } from '../provenance/dot.js';
 import { toProvJson } from '../provenance/prov-json.js';
-import { toProvN } from '../provenance/prov-n.js';
-import { toProvXml } from '../provenance/prov-xml.js';
 import { provReport } from '../provenance/report.js';
 import { RunCrate } from '../provenance/ro-crate.js';
-import { MAX_DRAWN_RECORDS, renderSvg } from '../provenance/svg.js';
+import { renderProv, type TextFormat } from '../provenance/render.js';
+import { MAX_DRAWN_RECORDS } from '../provenance/svg.js';
 import type { Lineage } from '../registry/lineage.js';
 import type { DataStore } from '../store/store.js';
 import { detail, sendJson } from './http.js';
@@ -18,11 +16,12 @@ import { detail, sendJson } from './http.js';
  * A format it does not render is a 404, as DRF answers an unknown format.
  */
 
-const MEDIA: Record<string, string> = {
-  json: 'application/json',
-  provn: 'text/provenance-notation; charset=utf-8',
-  xml: 'text/xml; charset=utf-8',
-  svg: 'image/svg+xml',
+/** The registry's format names, with their media types and the serialisations they are. */
+const FORMATS: Record<string, { media: string; as: TextFormat }> = {
+  json: { media: 'application/json', as: 'prov-json' },
+  provn: { media: 'text/provenance-notation; charset=utf-8', as: 'prov-n' },
+  xml: { media: 'text/xml; charset=utf-8', as: 'prov-xml' },
+  svg: { media: 'image/svg+xml', as: 'svg' },
 };
 
 function formatOf(req: IncomingMessage, query: URLSearchParams): string {
@@ -37,7 +36,9 @@ function formatOf(req: IncomingMessage, query: URLSearchParams): string {
 
 export async function sendProvReport(req: IncomingMessage, res: ServerResponse, lineage: Lineage, productId: number, query: URLSearchParams, base: string): Promise<void> {
   const format = formatOf(req, query);
-  if (!(format in MEDIA)) throw detail(404, 'Not found.');
+  // Own keys only: `?format=constructor` must not find Object's.
+  const wanted = Object.hasOwn(FORMATS, format) ? FORMATS[format] : undefined;
+  if (!wanted) throw detail(404, 'Not found.');
   if (!lineage.product(productId)) throw detail(404, 'Not found.');
   // As the registry: a depth that is not a whole number is 1.
   const depth = Math.max(1, Number.parseInt(query.get('depth') ?? '1', 10) || 1);
@@ -46,8 +47,8 @@ export async function sendProvReport(req: IncomingMessage, res: ServerResponse, 
   if (format === 'svg' && doc.elements.length > MAX_DRAWN_RECORDS) {
     throw detail(400, `${doc.elements.length} records are too many to draw here (at most ${MAX_DRAWN_RECORDS}); ask for format=json, provn or xml`);
   }
-  const body = format === 'provn' ? toProvN(doc) : format === 'xml' ? toProvXml(doc) : await renderSvg(toDot(doc, `data product ${productId}`));
-  res.writeHead(200, { 'Content-Type': MEDIA[format]!, 'Content-Length': Buffer.byteLength(body), Vary: 'Accept' });
+  const body = await renderProv(doc, wanted.as, `data product ${productId}`);
+  res.writeHead(200, { 'Content-Type': wanted.media, 'Content-Length': Buffer.byteLength(body), Vary: 'Accept' });
   res.end(body);
 }
 

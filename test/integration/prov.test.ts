@@ -270,6 +270,9 @@ t.test('fairfs registry serve answers /api/prov-report/<id>/ as the registry doe
   t.match(await byAccept.text(), /^document\n/, 'PROV-N by the Accept header');
   t.equal((await api('GET', `${server.api}prov-report/999999/`)).status, 404, 'an unknown product');
   t.same((await api('GET', `${server.api}prov-report/${id}/?format=jpg`)).json, { detail: 'Not found.' }, 'a format it does not render');
+  for (const hostile of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    t.equal((await api('GET', `${server.api}prov-report/${id}/?format=${hostile}`)).status, 404, `format=${hostile} names no format`);
+  }
   t.equal((await api('GET', `${server.api}prov-report/${id}/?depth=lots`)).status, 200, 'a depth that is no number is 1, as the registry takes it');
 
   // The ro_crate links of data_product and code_run records: a zip of the Process Run Crate.

@@ -1,19 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
-import { toDot } from '../../provenance/dot.js';
-import { toProvJson } from '../../provenance/prov-json.js';
-import { toProvN } from '../../provenance/prov-n.js';
-import { toProvXml } from '../../provenance/prov-xml.js';
 import { provReport } from '../../provenance/report.js';
 import { RunCrate } from '../../provenance/ro-crate.js';
-import { MAX_DRAWN_RECORDS, renderSvg } from '../../provenance/svg.js';
+import { MAX_DRAWN_RECORDS } from '../../provenance/svg.js';
+import { renderProv, TEXT_FORMATS, type TextFormat } from '../../provenance/render.js';
 import { Lineage } from '../../registry/lineage.js';
 import { DataStore } from '../../store/store.js';
 import { openHome, type GlobalOptions } from '../context.js';
 import { info } from '../output.js';
 import { resolveSubject } from '../subject.js';
 
-export const PROV_FORMATS = ['prov-json', 'prov-n', 'prov-xml', 'ro-crate', 'dot', 'svg'] as const;
+export const PROV_FORMATS = [...TEXT_FORMATS, 'ro-crate'] as const;
 
 export interface ProvOptions {
   format: string;
@@ -46,16 +43,7 @@ export default async function prov(g: GlobalOptions, what: string, o: ProvOption
 
   const doc = provReport(lineage, subject.kind === 'run' ? { run: subject.codeRunId } : { product: subject.id }, { depth, ...(o.baseUrl ? { base: o.baseUrl } : {}) });
   if (o.format === 'svg' && doc.elements.length > MAX_DRAWN_RECORDS) info(`fairfs: drawing ${doc.elements.length} records may take a while; --format dot writes the graph at once`);
-  const text =
-    o.format === 'prov-json'
-      ? `${JSON.stringify(toProvJson(doc), null, 2)}\n`
-      : o.format === 'prov-n'
-        ? toProvN(doc)
-        : o.format === 'prov-xml'
-          ? toProvXml(doc)
-        : o.format === 'dot'
-          ? toDot(doc, subject.label)
-          : await renderSvg(toDot(doc, subject.label));
+  const text = await renderProv(doc, o.format as TextFormat, subject.label);
   if (o.output) {
     writeFileSync(o.output, text);
     info(`fairfs: wrote the ${o.format} provenance of ${subject.label} to ${o.output}`);
