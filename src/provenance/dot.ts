@@ -28,10 +28,11 @@ const EDGE: Record<string, string> = {
 
 const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
+/** A value as text: the first of several, a qualified name or date by its lexical form. */
 const text = (v: Value | undefined): string | undefined => {
-  const one = Array.isArray(v) ? v[0] : v;
+  const one: Scalar | undefined = Array.isArray(v) ? v[0] : v;
   if (one === undefined) return undefined;
-  return isQName(one as Scalar) ? (one as { qname: string }).qname : isDateTime(one as Scalar) ? (one as { dateTime: string }).dateTime : String(one);
+  return isQName(one) ? one.qname : isDateTime(one) ? one.dateTime : String(one);
 };
 
 const get = (e: Element, name: string): Value | undefined => e.attributes.find(([n]) => n === name)?.[1];
