@@ -7,8 +7,9 @@ import { resolveSubject } from '../subject.js';
 
 export default async function show(g: GlobalOptions, what: string, o: { json?: boolean }): Promise<number> {
   const { home, registry } = openHome(g);
-  const subject = resolveSubject(registry, new Lineage(registry.db), what);
-  if (subject.kind === 'product') return showProduct(new Lineage(registry.db), subject.id, o);
+  const lineage = new Lineage(registry.db);
+  const subject = resolveSubject(registry, lineage, what);
+  if (subject.kind === 'product') return showProduct(lineage, subject.id, o);
   const run = describeRun(registry, home, subject.runId);
   if (o.json) {
     printJson(run);
