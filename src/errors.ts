@@ -147,7 +147,14 @@ export class ConfigError extends FairfsError {
  */
 export class MountRefusal extends FairfsError {
   constructor(errno: ErrnoName, reason: string) {
-    super(reason, ExitCode.internal, errno);
+    // A refusal is an answer (most are lookups of names that do not exist), not a bug: no stack to capture.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(reason, ExitCode.internal, errno);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { MountRefusal } from '../errors.js';
-import type { Backend, Caller, DataPath, KnownEntry, ServedFs, ServedMount, ServeOptions } from '../vfs/served-fs.js';
+import type { Backend, Caller, DataPath, FileDigest, FileHasher, KnownEntry, ServedFs, ServedMount, ServeOptions } from '../vfs/served-fs.js';
 import type { FileStat } from '../vfs/stat.js';
 import { fusermountUnmount } from './fusermount.js';
 import { negativeErrno, timeSpecOf } from './kernel-answers.js';
@@ -41,7 +41,7 @@ const IMMUTABLE_CACHE_SECONDS = 86_400;
 type Dispatch = (op: number, path: string | undefined, path2: string | undefined, n0: number, n1: number, n2: number, n3: number, n4: number, buf: Buffer | undefined) => number | string | string[];
 
 interface Addon {
-  mount(mountpoint: string, options: string, cacheSeconds: number, inodes: boolean, writeback: boolean, dispatch: Dispatch, out: Float64Array, caller: Int32Array, immutable: boolean, passthrough: boolean): object;
+  mount(mountpoint: string, options: string, cacheSeconds: number, inodes: boolean, writeback: boolean, dispatch: Dispatch, out: Float64Array, caller: Float64Array, immutable: boolean, passthrough: boolean): object;
   destroy(mount: object): void;
   /** Answer lookups, getattr, readdir and readlink of `path` natively (stat as `out` holds one). */
   know(mount: object, path: string, stat: Float64Array, target: string | undefined, children: string[] | undefined): void;
@@ -49,6 +49,8 @@ interface Addon {
   /** The kernel drops what it cached of these paths (on a native thread). */
   invalidate(mount: object, paths: string[]): void;
   version(): number;
+  /** SHA-1 of a file on libuv's thread pool, with its attributes as hashed (null: it changed meanwhile). */
+  sha1File(path: string): Promise<FileDigest | null>;
 }
 
 const ADDON = fileURLToPath(new URL('../../native-shims/fuse3/build/Release/fairfs_fuse3.node', import.meta.url));
@@ -76,25 +78,32 @@ function writeTime(out: Float64Array, at: number, date: Date, subMs: number | un
   out[at + 1] = (ms - sec * 1000) * 1e6 + (subMs ?? 0);
 }
 
-function writeStat(out: Float64Array, st: FileStat): void {
-  out[0] = st.mode;
-  out[1] = st.size;
-  out[2] = st.nlink;
-  out[3] = st.uid;
-  out[4] = st.gid;
-  out[5] = st.rdev ?? 0;
-  out[6] = st.ino ?? 0;
-  out[7] = st.blksize;
-  out[8] = st.blocks;
-  writeTime(out, 9, st.atime, st.atimeSubMs);
-  writeTime(out, 11, st.mtime, st.mtimeSubMs);
-  writeTime(out, 13, st.ctime, st.ctimeSubMs);
+/** `out` slots: answers from 0; a create also hands the new file's attributes from CREATED_STAT (CREATED_STAT in backend.h). */
+const OUT_SLOTS = 32;
+const CREATED_STAT = 16;
+/** pid, uid, gid, umask and start time of the request being served (CALLER_SLOTS in backend.h). */
+const CALLER_SLOTS = 5;
+
+function writeStat(out: Float64Array, st: FileStat, at = 0): void {
+  out[at] = st.mode;
+  out[at + 1] = st.size;
+  out[at + 2] = st.nlink;
+  out[at + 3] = st.uid;
+  out[at + 4] = st.gid;
+  out[at + 5] = st.rdev ?? 0;
+  out[at + 6] = st.ino ?? 0;
+  out[at + 7] = st.blksize;
+  out[at + 8] = st.blocks;
+  writeTime(out, at + 9, st.atime, st.atimeSubMs);
+  writeTime(out, at + 11, st.mtime, st.mtimeSubMs);
+  writeTime(out, at + 13, st.ctime, st.ctimeSubMs);
 }
 
 function writeOpen(out: Float64Array, fh: number, path: DataPath | null): void {
   out[0] = fh;
   out[1] = path?.fd ?? -1;
   out[2] = path ? (path.immutable ? OPEN_KEEP_CACHE : 0) | (path.direct ? OPEN_DIRECT_IO : 0) | (path.writable ? OPEN_WRITABLE : 0) : OPEN_DIRECT_IO;
+  out[CREATED_STAT] = 0;
 }
 
 /** fsname and subtype as libfuse's option parser takes them (a comma ends an option). */
@@ -112,9 +121,13 @@ class Fuse3Mount implements ServedMount {
 
   static mount(lib: Addon, mountpoint: string, fs: ServedFs, opts: ServeOptions): Fuse3Mount {
     const self = new Fuse3Mount(mountpoint);
-    const out = new Float64Array(16);
-    const caller = new Int32Array(4);
-    fs.callerFrom?.((): Caller | null => (caller[0]! > 0 ? { pid: caller[0]!, uid: caller[1]!, gid: caller[2]!, umask: caller[3]! } : null));
+    const out = new Float64Array(OUT_SLOTS);
+    const caller = new Float64Array(CALLER_SLOTS);
+    // Outputs are written by the kernel or native threads: they are hashed there too, as their writers release them.
+    fs.hashWith?.((path) => lib.sha1File(path));
+    fs.callerFrom?.((): Caller | null =>
+      caller[0]! > 0 ? { pid: caller[0]!, uid: caller[1]!, gid: caller[2]!, umask: caller[3]!, ...(caller[4]! >= 0 ? { start: caller[4]! } : {}) } : null,
+    );
     let onExit!: () => void;
     self.exited = new Promise((resolve) => (onExit = resolve));
     let handle: object | null = null;
@@ -199,8 +212,13 @@ function buildDispatch(fs: ServedFs, opts: ServeOptions, out: Float64Array, exit
       }
       case OP.OPEN:
         return opened(fs.open(path, n0));
-      case OP.CREATE:
-        return opened(fs.create(path, n0));
+      case OP.CREATE: {
+        const fh = fs.create(path, n0);
+        opened(fh);
+        // libfuse looks the new file up next: its attributes go with this answer.
+        writeStat(out, getattr(path, fh), CREATED_STAT);
+        return 0;
+      }
       case OP.READ:
         return fs.read(n0, buf!, n1, n2);
       case OP.WRITE:
@@ -297,6 +315,14 @@ export const fuse3Backend: Backend = {
     return [{ name: 'fuse3', ok: true, detail: `native backend on libfuse ${Math.floor(v / 100)}.${v % 100}: write-back cache, native reads and writes` }];
   },
 };
+
+/** The addon's hasher (libuv's thread pool, Node's OpenSSL), or null where the addon does not load. */
+export function nativeHasher(): FileHasher | null {
+  const state = addon();
+  if ('why' in state) return null;
+  const lib = state.addon;
+  return (path) => lib.sha1File(path);
+}
 
 /** Whether the native backend can be used here, and if not, why. */
 export function fuse3Unavailable(): string | null {

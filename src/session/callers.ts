@@ -30,12 +30,16 @@ export class Callers {
     return this.root !== null;
   }
 
-  /** The process, looked up once per pid and start time; null for the kernel (pid 0) or a process already gone. */
-  info(pid: number): ProcessInfo | null {
+  /**
+   * The process, looked up once per pid and start time; null for the kernel
+   * (pid 0) or a process already gone. `start`, when the backend read it with
+   * the request, saves reading it here.
+   */
+  info(pid: number, start?: number): ProcessInfo | null {
     if (pid <= 0) return null;
     const cached = this.known.get(pid);
     // One small read tells a known process from a new one with its pid; the rest is read once.
-    if (cached && cached.info.start !== null && processStartTime(pid) === cached.info.start) return cached.info;
+    if (cached && cached.info.start !== null && (start ?? processStartTime(pid)) === cached.info.start) return cached.info;
     const fresh = processInfo(pid);
     if (!fresh) return cached?.info ?? null;
     this.known.set(pid, { info: fresh, member: null });
@@ -43,9 +47,9 @@ export class Callers {
   }
 
   /** Whether the process's requests are the run's own. */
-  belongs(pid: number): boolean {
+  belongs(pid: number, start?: number): boolean {
     if (!this.root || pid <= 0 || pid === process.pid) return true;
-    const info = this.info(pid);
+    const info = this.info(pid, start);
     if (!info) return true; // gone before we could look: its request was already made; count it
     const entry = this.known.get(pid)!;
     if (entry.member !== null) return entry.member;

@@ -74,8 +74,8 @@ export class RunRules {
   /** Why a caller is not part of the run, or null when it is (or cannot be told). */
   outsider(caller: Caller | null): string | null {
     const pid = caller?.pid ?? 0;
-    if (this.callers.belongs(pid)) return null;
-    return `pid ${pid} (${this.callers.info(pid)?.command ?? '?'}) is not part of the run`;
+    if (this.callers.belongs(pid, caller?.start)) return null;
+    return `pid ${pid} (${this.callers.info(pid, caller?.start)?.command ?? '?'}) is not part of the run`;
   }
 }
 

@@ -5,7 +5,7 @@ import type { ResolvedRead, ResolvedWrite, WorkingConfig } from '../config/resol
 import type { Catalog } from '../vfs/catalog.js';
 import { HandleTable, type Handle } from '../vfs/handles.js';
 import { closeOpenFile, readOpenFile } from '../vfs/open-file.js';
-import type { Caller, DataPath, HandleUsage, ServedFs, StatFs, TimeSpec } from '../vfs/served-fs.js';
+import type { Caller, DataPath, FileHasher, HandleUsage, ServedFs, StatFs, TimeSpec } from '../vfs/served-fs.js';
 import { makeStat, S_IFDIR, S_IFLNK, S_IFREG, type FileStat, type SetTimes } from '../vfs/stat.js';
 import { StreamHash } from '../vfs/stream-hash.js';
 import { attach, detach, holdsFixed, NAME_MAX, newDir, split, touched, Tree, type DirNode, type Node as TreeNode, type OutputNode, type SymlinkNode, type SpecialNode, type VirtualNode } from '../vfs/tree.js';
@@ -86,6 +86,8 @@ export class SessionVfs implements ServedFs {
   private readonly rules: RunRules;
   /** Who makes the request being served (the backend's answer; null: it cannot say). */
   private callerSource: () => Caller | null = () => null;
+  /** Hashes a staged file off the request thread (a backend that writes natively offers one). */
+  private hasher: FileHasher | null = null;
   private readonly loggedCatalog = new Set<string>();
   /** Inode numbers: one per node (every name of a hard link shares it), one per catalog path. */
   private readonly inos = new WeakMap<object, number>();
@@ -103,8 +105,9 @@ export class SessionVfs implements ServedFs {
     this.callers = new Callers(opts.runId);
     this.rules = new RunRules(opts.working, this.callers);
     this.recorder.caller = () => {
-      const pid = this.callerSource()?.pid ?? 0;
-      return pid > 0 ? { pid, command: this.callers.info(pid)?.command ?? '?' } : null;
+      const caller = this.callerSource();
+      const pid = caller?.pid ?? 0;
+      return pid > 0 ? { pid, command: this.callers.info(pid, caller?.start)?.command ?? '?' } : null;
     };
     for (const read of this.working.reads) {
       const { parent, name } = this.tree.ensureParents(read.path);
@@ -131,6 +134,11 @@ export class SessionVfs implements ServedFs {
   /** The backend tells who makes the request being served; asked only when an access is journalled or checked. */
   callerFrom(source: () => Caller | null): void {
     this.callerSource = source;
+  }
+
+  /** Outputs the backend wrote natively are hashed with this as their last writer releases them. */
+  hashWith(hasher: FileHasher): void {
+    this.hasher = hasher;
   }
 
   /** From now on only `pid`'s process tree and processes with this run's FAIRFS_RUN_ID are the run's (`fairfs run`). */
@@ -277,7 +285,8 @@ export class SessionVfs implements ServedFs {
   outputs(): OutputFile[] {
     return this.tree.outputs().map(({ path, node }) => {
       const size = this.sizeOf(node);
-      return { path, staging: node.staging, size, sha1: node.hash.digestFor(size) };
+      const digest = node.digest?.generation === (node.generation ?? 0) ? node.digest.pending : undefined;
+      return { path, staging: node.staging, size, sha1: node.hash.digestFor(size), ...(digest ? { digest } : {}) };
     });
   }
 
@@ -356,16 +365,16 @@ export class SessionVfs implements ServedFs {
 
   /** A new output; `mode` is the caller's, after its umask (the kernel applies it). */
   create(path: string, mode = 0o644): number {
-    const node = this.newOutput(path, mode, 'create');
+    const { node, fd } = this.newOutput(path, mode, 'create');
     node.openHandles = 1;
-    const fd = openSync(node.staging, 'r+');
     return this.handles.add({ node, path, fd, data: null, writable: true });
   }
 
-  private newOutput(path: string, mode: number, op: string): OutputNode {
+  /** A new output and its staged file, opened for reading and writing (one open serves create). */
+  private newOutput(path: string, mode: number, op: string): { node: OutputNode; fd: number } {
     const { parent, name, slot } = this.freeName(path, op, true);
     const staging = join(this.stagingDir, String(this.nextStaging++));
-    closeSync(openSync(staging, 'w', 0o600));
+    const fd = openSync(staging, 'w+', 0o600);
     const now = new Date();
     const node: OutputNode = {
       kind: 'output', staging, size: 0, mtime: now, ctime: now, atime: now,
@@ -374,7 +383,7 @@ export class SessionVfs implements ServedFs {
     attach(parent, name, node);
     touched(parent, now);
     this.recorder.record({ op: 'create', path, reason: slotLabel(slot) });
-    return node;
+    return { node, fd };
   }
 
   read(fh: number, buffer: Buffer, length: number, position: number): number {
@@ -389,6 +398,7 @@ export class SessionVfs implements ServedFs {
     const node = handle.node;
     if (node?.kind !== 'output' || !handle.writable) throw new MountRefusal('EBADF', `${handle.path} is not open for writing`);
     const n = writeSync(handle.fd!, buffer, 0, length, position);
+    changing(node);
     node.hash.wrote(position, buffer.subarray(0, n));
     node.size = Math.max(node.size, position + n);
     node.mtime = node.ctime = new Date();
@@ -409,6 +419,7 @@ export class SessionVfs implements ServedFs {
     const writable = node?.kind === 'output' && handle.writable && handle.fd !== null;
     if (writable && !handle.nativeWrites) {
       handle.nativeWrites = true;
+      changing(node);
       const st = fstatSync(handle.fd!, { bigint: true });
       handle.stagedBefore = { size: Number(st.size), mtimeNs: st.mtimeNs };
       node.nativeWriters = (node.nativeWriters ?? 0) + 1;
@@ -437,6 +448,10 @@ export class SessionVfs implements ServedFs {
       // The kernel has flushed this handle's pages (close waits for write-back): the staged length is the length.
       node.size = fstatSync(handle.fd!).size;
       node.nativeWriters!--;
+      // The last writer is gone: hash the bytes now, off this thread, so finalise finds the hash ready.
+      if (node.nativeWriters === 0 && this.hasher) {
+        node.digest = { generation: node.generation ?? 0, pending: this.hasher(node.staging).catch(() => null) };
+      }
     }
     closeOpenFile(handle);
     this.recordClose(handle);
@@ -536,6 +551,7 @@ export class SessionVfs implements ServedFs {
     const node = handle.node;
     if (node?.kind !== 'output') this.refuse('truncate', handle.path, 'EACCES', `${handle.path} is read-only`);
     ftruncateSync(handle.fd!, size);
+    changing(node);
     node.hash.truncated(size);
     node.size = fstatSync(handle.fd!).size;
     node.mtime = node.ctime = new Date();
@@ -613,7 +629,7 @@ export class SessionVfs implements ServedFs {
   mknod(path: string, mode: number, rdev = 0): void {
     const type = mode & S_IFMT;
     if (type === S_IFREG || type === 0) {
-      this.newOutput(path, mode, 'mknod');
+      closeSync(this.newOutput(path, mode, 'mknod').fd);
       return;
     }
     if (!SPECIAL_TYPES[type]) this.refuse('mknod', path, 'EINVAL', `mode ${mode.toString(8)} is no file type`);
@@ -722,6 +738,7 @@ export class SessionVfs implements ServedFs {
 
   private truncateOutput(node: OutputNode, size: number): void {
     truncateSync(node.staging, size);
+    changing(node);
     node.hash.truncated(size);
     node.size = size;
     node.mtime = node.ctime = new Date();
@@ -751,4 +768,9 @@ export class SessionVfs implements ServedFs {
 
 function slotLabel(slot: ResolvedWrite | undefined): string {
   return slot ? `declared: ${slot.alias}` : 'undeclared';
+}
+
+/** The staged bytes may change from here on: a hash begun before no longer speaks for them. */
+function changing(node: OutputNode): void {
+  node.generation = (node.generation ?? 0) + 1;
 }

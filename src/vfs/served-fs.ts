@@ -14,6 +14,8 @@ export interface Caller {
   uid: number;
   gid: number;
   umask: number;
+  /** The process's start time (clock ticks since boot) as the backend read it with the request, when it did. */
+  start?: number;
 }
 
 /**
@@ -120,7 +122,23 @@ export interface ServedFs {
   onChange?(listener: (paths: string[]) => void): () => void;
   /** Told once by the backend how to learn the caller of the request being served. */
   callerFrom?(source: () => Caller | null): void;
+  /**
+   * Told once by a backend that serves writes itself how to hash a backing
+   * file off the thread that answers requests (the native addon's thread
+   * pool), so outputs are hashed as their writers release them.
+   */
+  hashWith?(hasher: FileHasher): void;
 }
+
+/** A file's SHA-1 and the attributes it had while it was read; null when it changed meanwhile. */
+export interface FileDigest {
+  sha1: string;
+  size: number;
+  ino: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+export type FileHasher = (path: string) => Promise<FileDigest | null>;
 
 export interface ServeOptions {
   /** Shown as `fuse.<subtype>` in /proc/self/mountinfo. */

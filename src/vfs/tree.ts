@@ -1,4 +1,5 @@
 import { MountRefusal } from '../errors.js';
+import type { FileDigest } from './served-fs.js';
 import type { SetTimes } from './stat.js';
 import type { StreamHash } from './stream-hash.js';
 
@@ -56,6 +57,10 @@ export interface OutputNode extends SetTimes, Owned {
   openHandles: number;
   /** Open handles whose writes a backend serves itself (DataPath): the staged file, not `size`, knows the length. */
   nativeWriters?: number;
+  /** Counts every chance the staged bytes had to change (a writable open, a write, a truncate). */
+  generation?: number;
+  /** A hash of the staged file begun when its last writer released it, good while `generation` is unchanged. */
+  digest?: { generation: number; pending: Promise<FileDigest | null> };
 }
 /** A symbolic link: kept, never followed by fairfs (the kernel resolves it). */
 export interface SymlinkNode extends SetTimes, Owned {

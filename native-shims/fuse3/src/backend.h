@@ -27,7 +27,10 @@ enum op {
   OP_RMDIR, OP_READLINK, OP_SYMLINK, OP_LINK, OP_MKNOD, OP_EXIT
 };
 
-#define OUT_SLOTS 16
+/* Answers: out[0..15]; a create also puts the new file's attributes at out[CREATED_STAT..]. */
+#define OUT_SLOTS 32
+#define CREATED_STAT 16
+#define CALLER_SLOTS 5
 #define NUM_ARGS 5
 /* Open answer flags (out[2]). */
 #define OPEN_KEEP_CACHE 1
@@ -43,7 +46,8 @@ typedef struct mount {
   napi_threadsafe_function tsfn;
   napi_ref out_ref, caller_ref;
   double *out;
-  int32_t *caller;
+  /* pid, uid, gid, umask, start time (clock ticks since boot; -1: unknown) of the request being served. */
+  double *caller;
   double cache_seconds;
   int inodes;
   int writeback;
@@ -66,6 +70,8 @@ typedef struct request {
   char *buf;
   size_t len;
   int32_t pid, uid, gid, umask;
+  /* The caller's start time, read with the request: JavaScript tells a reused pid without reading /proc. */
+  double start;
   int result;
   double out[OUT_SLOTS];
   char **names;
@@ -84,6 +90,9 @@ typedef struct handle {
   /* The kernel reads and writes the backing file itself (passthrough, this backing id): the counts stay 0. */
   int backing_id;
   _Atomic uint64_t bytes_read, bytes_written;
+  /* A created file's attributes, from the create's answer: libfuse's lookup right after create needs no second trip. */
+  struct stat created;
+  int has_created;
 } handle_t;
 
 #define REQUEST(name, opcode) request_t name; memset(&name, 0, sizeof name); name.op = (opcode)

@@ -3,6 +3,8 @@
 #include "passthrough.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,6 +62,7 @@ void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   m->caller[1] = r->uid;
   m->caller[2] = r->gid;
   m->caller[3] = r->umask;
+  m->caller[4] = r->start;
   napi_value argv[4 + NUM_ARGS], ret, undef;
   napi_get_undefined(env, &undef);
   napi_create_int32(env, r->op, &argv[0]);
@@ -124,8 +127,26 @@ int post_from(mount_t *m, const request_t *r) {
   return 0;
 }
 
+/* A process's start time (/proc/PID/stat field 22, clock ticks since boot), -1 when it is gone or unreadable. */
+static double process_start(int32_t pid) {
+  if (pid <= 0) return -1;
+  char path[32], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  /* The command name (field 2) may hold spaces and parentheses: count from its last ')'. */
+  char *p = strrchr(buf, ')');
+  for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+  return p ? strtod(p + 1, NULL) : -1;
+}
+
 /* The worker thread blocks until JavaScript answers; the data path never comes here. */
 int ask_from(mount_t *m, request_t *r, int32_t pid, int32_t uid, int32_t gid, int32_t umask) {
+  r->start = process_start(pid);
   r->pid = pid;
   r->uid = uid;
   r->gid = gid;
@@ -175,6 +196,10 @@ int open_handle(mount_t *m, request_t *r, struct fuse_file_info *fi) {
   fi->keep_cache = (flags & OPEN_KEEP_CACHE) != 0;
   fi->direct_io = (flags & OPEN_DIRECT_IO) != 0;
   fi->fh = (uint64_t)(uintptr_t)h;
+  if (r->op == OP_CREATE && r->out[CREATED_STAT] > 0) {
+    fill_stat(&h->created, r->out + CREATED_STAT);
+    h->has_created = 1;
+  }
   if (h->fd >= 0 && atomic_load(&m->passthrough)) {
     h->backing_id = passthrough_open(session_of(m), h->fd);
     /* The kernel refuses it for the whole connection (no CAP_SYS_ADMIN, an older kernel): stop asking. */

@@ -16,7 +16,8 @@
  *   dispatch(op, path, path2, n0, n1, n2, n3, n4, buffer) -> number | string | string[]
  *   numbers below 0 are -errno; numeric results (stat, open) are written by
  *   JavaScript into the shared Float64Array `out`, and the caller of the request
- *   being served is in the shared Int32Array `caller` (pid, uid, gid, umask).
+ *   being served is in the shared Float64Array `caller` (pid, uid, gid, umask,
+ *   start time).
  */
 #include "backend.h"
 
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "passthrough.h"
 #include "tree.h"
 static mount_t *current(void) { return (mount_t *)fuse_get_context()->private_data; }
@@ -41,6 +43,13 @@ static handle_t *handle_of(struct fuse_file_info *fi) { return fi ? (handle_t *)
 
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi) {
   mount_t *m = current();
+  handle_t *created = handle_of(fi);
+  /* libfuse looks a file up right after creating it, on the same thread: the create's answer has its attributes. */
+  if (created && created->has_created) {
+    created->has_created = 0;
+    *st = created->created;
+    return 0;
+  }
   if (path) {
     known_read_lock(&m->known);
     const known_t *k = known_get(&m->known, path);
@@ -368,7 +377,7 @@ static void server_end(mount_t *m, int mounted) {
   m->fuse = NULL;
 }
 
-/* mount(mountpoint, fuseOptions, cacheSeconds, inodes, writeback, dispatch, out: Float64Array(16), caller: Int32Array(4), immutable, passthrough) */
+/* mount(mountpoint, fuseOptions, cacheSeconds, inodes, writeback, dispatch, out: Float64Array(32), caller: Float64Array(5), immutable, passthrough) */
 static napi_value js_mount(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value argv[10];
@@ -392,9 +401,9 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
   m->writeback = writeback;
   m->immutable = immutable;
   m->out = typed_data(env, argv[6], napi_float64_array, OUT_SLOTS);
-  m->caller = typed_data(env, argv[7], napi_int32_array, 4);
+  m->caller = typed_data(env, argv[7], napi_float64_array, CALLER_SLOTS);
   if (!m->out || !m->caller) {
-    why = "mount: out must be a Float64Array(16) and caller an Int32Array(4)";
+    why = "mount: out must be a Float64Array(32) and caller a Float64Array(5)";
     goto fail;
   }
   char *fuse_argv[] = {"fairfs", "-o", options, NULL};
@@ -573,6 +582,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"forget", NULL, js_forget, NULL, NULL, NULL, napi_default, NULL},
     {"invalidate", NULL, js_invalidate, NULL, NULL, NULL, napi_default, NULL},
     {"version", NULL, js_version, NULL, NULL, NULL, napi_default, NULL},
+    {"sha1File", NULL, js_sha1_file, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
