@@ -1,11 +1,10 @@
-import Fuse, { type Ops, type Stat } from 'fuse-native';
+import { createRequire } from 'node:module';
+import type Fuse from 'fuse-native';
+import type { Ops, Stat } from 'fuse-native';
 import type { FileStat } from '../vfs/stat.js';
 import type { Backend, Caller, ServedFs, ServedMount, ServeOptions, TimeSpec } from '../vfs/served-fs.js';
 import { fusermountUnmount } from './fusermount.js';
 import { negativeErrno, timeSpecOf } from './kernel-answers.js';
-
-/** The binding patched by scripts/patch-fuse-native.sh (both utimens times, nanoseconds, callers). */
-export const patchedBinding = (Fuse as unknown as { FAIRFS_PATCH?: number }).FAIRFS_PATCH === 1;
 
 /**
  * A utimens time as the binding hands it: [seconds, nanoseconds] from the
@@ -17,22 +16,38 @@ function timeSpec(t: number | [number, number]): TimeSpec {
   return timeSpecOf(t[0], t[1]);
 }
 
-// fuse-native unmounts with `fusermount -uz`; Debian's fuse3 ships only fusermount3.
-(Fuse as unknown as { unmount: typeof Fuse.unmount }).unmount = (mnt, cb) => {
-  fusermountUnmount(mnt, true).then(() => cb(null), cb);
-};
+type FairfsFuse = Fuse & { useIno: boolean };
 
-/**
- * fuse-native passes only the options it knows; libfuse 2.9 splits 4 KiB
- * writes unless asked for big_writes, which costs a JS round trip per page.
- */
-class FairfsFuse extends Fuse {
-  /** use_ino: the ServedFs's inode numbers reach programs (every name of a hard link shows one inode). */
-  useIno = false;
+interface FuseNative {
+  FairfsFuse: new (...args: ConstructorParameters<typeof Fuse>) => FairfsFuse;
+  /** The binding patched by scripts/patch-fuse-native.sh (both utimens times, nanoseconds, callers). */
+  patched: boolean;
+}
 
-  protected override _fuseOptions(): string {
-    return `${super._fuseOptions()},big_writes,max_write=131072,max_read=131072${this.useIno ? ',use_ino' : ''}`;
+let loaded: FuseNative | null = null;
+
+/** fuse-native and libfuse 2, loaded on first use: commands and fuse3 mounts never pay for them. */
+function fuseNative(): FuseNative {
+  if (loaded) return loaded;
+  const Binding = createRequire(import.meta.url)('fuse-native') as typeof Fuse;
+  // fuse-native unmounts with `fusermount -uz`; Debian's fuse3 ships only fusermount3.
+  (Binding as unknown as { unmount: typeof Fuse.unmount }).unmount = (mnt, cb) => {
+    fusermountUnmount(mnt, true).then(() => cb(null), cb);
+  };
+  /**
+   * fuse-native passes only the options it knows; libfuse 2.9 splits 4 KiB
+   * writes unless asked for big_writes, which costs a JS round trip per page.
+   */
+  class WithOptions extends Binding {
+    /** use_ino: the ServedFs's inode numbers reach programs (every name of a hard link shows one inode). */
+    useIno = false;
+
+    protected override _fuseOptions(): string {
+      return `${super._fuseOptions()},big_writes,max_write=131072,max_read=131072${this.useIno ? ',use_ino' : ''}`;
+    }
   }
+  loaded = { FairfsFuse: WithOptions, patched: (Binding as unknown as { FAIRFS_PATCH?: number }).FAIRFS_PATCH === 1 };
+  return loaded;
 }
 
 /** A live fuse-native mount of a ServedFs. */
@@ -44,7 +59,8 @@ class FuseMount implements ServedMount {
 
   static mount(mountpoint: string, fs: ServedFs, opts: ServeOptions): Promise<FuseMount> {
     const cache = opts.cacheSeconds ?? 1;
-    const fuse: FairfsFuse = new FairfsFuse(mountpoint, buildOps(fs, opts), {
+    const { FairfsFuse, patched } = fuseNative();
+    const fuse = new FairfsFuse(mountpoint, buildOps(fs, opts), {
       // fuse-native's default 15 s per-op timeout answers ETIMEDOUT to slow but healthy ops.
       timeout: false,
       fsname: opts.fsname,
@@ -57,7 +73,7 @@ class FuseMount implements ServedMount {
     fuse.useIno = opts.inodes ?? false;
     // The patched binding knows each request's caller while its handler runs.
     const withContext = fuse as unknown as { context?: () => Caller | null };
-    if (patchedBinding && withContext.context) fs.callerFrom?.(() => withContext.context!.call(fuse));
+    if (patched && withContext.context) fs.callerFrom?.(() => withContext.context!.call(fuse));
     return new Promise((resolve, reject) => {
       fuse.mount((err) => (err ? reject(err) : resolve(new FuseMount(fuse, mountpoint))));
     });
@@ -72,12 +88,20 @@ class FuseMount implements ServedMount {
 export const fuseNativeBackend: Backend = {
   name: 'fuse2',
   serve: (mountpoint, fs, opts) => FuseMount.mount(mountpoint, fs, opts),
-  check: () => [
-    { name: 'libfuse2', ok: true, detail: 'fuse-native loaded libfuse.so.2' },
-    patchedBinding
-      ? { name: 'binding', ok: true, detail: "fuse-native patched: both file times with nanoseconds, each request's caller" }
-      : { name: 'binding', ok: false, detail: 'the prebuilt fuse-native: file times set by programs are lost', fix: 'bash scripts/patch-fuse-native.sh (needs g++, make, patch)' },
-  ],
+  check: () => {
+    let patched: boolean;
+    try {
+      patched = fuseNative().patched;
+    } catch (err) {
+      return [{ name: 'libfuse2', ok: false, detail: `fuse-native does not load: ${(err as Error).message.split('\n')[0]}`, fix: 'npm run setup (apt: libfuse2)' }];
+    }
+    return [
+      { name: 'libfuse2', ok: true, detail: 'fuse-native loaded libfuse.so.2' },
+      patched
+        ? { name: 'binding', ok: true, detail: "fuse-native patched: both file times with nanoseconds, each request's caller" }
+        : { name: 'binding', ok: false, detail: 'the prebuilt fuse-native: file times set by programs are lost', fix: 'bash scripts/patch-fuse-native.sh (needs g++, make, patch)' },
+    ];
+  },
 };
 
 function buildOps(fs: ServedFs, opts: ServeOptions): Ops {
