@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
+const cli = join(root, 'dist', 'bundle', 'fairfs.mjs');
 const quick = process.argv.includes('--quick');
 const BIG_MB = quick ? 128 : 1024;
 const SMALL = quick ? 200 : 1000;

@@ -3,7 +3,7 @@
 # unmodified model through `fairfs run`, and print the finished code run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-fairfs="node $root/dist/cli/main.js"
+fairfs="node $root/dist/bundle/fairfs.mjs"
 example="$root/examples/sir-model"
 
 export FAIRFS_HOME="${FAIRFS_HOME:-$(mktemp -d "${TMPDIR:-/tmp}/fairfs-demo-XXXXXX")}"

@@ -50,8 +50,11 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
 fi
 bash scripts/patch-fuse-native.sh
 bash scripts/build-native.sh
+# The CLI users and tests run is the bundle (scripts/bundle.mjs); a stale one is never left behind.
+rm -rf dist
 npx tsc -p tsconfig.json
-chmod +x dist/cli/main.js
+node scripts/bundle.mjs
+chmod +x dist/bundle/fairfs.mjs
 
 # The real FAIR data-registry, when this checkout sits beside ../shared (as in CI): its tests use one
 # set-up per user, made here so that no test waits for apt. A failure only costs those tests.

@@ -3,7 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const cliPath = join(projectRoot, 'dist', 'cli', 'main.js');
+/** The CLI as users run it: the bundle the set-up builds (scripts/bundle.mjs). */
+export const cliPath = join(projectRoot, 'dist', 'bundle', 'fairfs.mjs');
 export const exampleDir = join(projectRoot, 'examples', 'sir-model');
 
 export interface Result {

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { exec, fairfs, fairfsJson } from '../helpers/cli.js';
+import { cliPath, exec, fairfs, fairfsJson } from '../helpers/cli.js';
 import { exampleHome } from '../helpers/home.js';
 import { fuseMountpoints, mountSession, waitFor } from '../helpers/mount.js';
 
@@ -131,7 +131,7 @@ t.test('a refused mount leaves no run behind and exits 73', async (t) => {
 t.test('fairfs run: a signal reaches the whole process group, no orphan survives', async (t) => {
   const h = await exampleHome(t);
   const pidFile = join(h.dir, 'pids');
-  const child = spawn(process.execPath, [join(process.cwd(), 'dist/cli/main.js'), 'run', join(h.example, 'config.yaml'), '--',
+  const child = spawn(process.execPath, [cliPath, 'run', join(h.example, 'config.yaml'), '--',
     'sh', '-c', `sleep 30 & echo $! > "${pidFile}"; trap '' TERM; wait`], { env: { ...process.env, FAIRFS_HOME: h.home }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

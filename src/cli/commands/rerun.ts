@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { rerunConfig } from '../../config/rerun.js';
 import { MissingDataError, UsageError } from '../../errors.js';
 import { describeDiff, diffObjects, productsByName, type ObjectDiff } from '../../provenance/diff.js';
@@ -53,7 +52,8 @@ export default async function rerun(g: GlobalOptions, what: string, o: RerunOpti
   const cwd = resolve(o.cwd ?? (sourceDir && existsSync(sourceDir) ? sourceDir : process.cwd()));
   info(`fairfs: rerunning ${original.runId} in ${cwd}: ${original.command}`);
 
-  const cli = fileURLToPath(new URL('../main.js', import.meta.url));
+  // The same CLI that runs this command (the bundle, or the compiled modules when run from them).
+  const cli = process.argv[1]!;
   const args = [cli, ...(g.home ? ['--home', g.home] : []), ...(g.backend ? ['--backend', g.backend] : []), 'run', config, ...(o.mount ? ['--mount', o.mount] : []), '--', 'sh', '-c', original.command];
   const status = await new Promise<number>((done, fail) => {
     const child = spawn(process.execPath, args, { cwd, stdio: ['inherit', 'inherit', 'inherit'] });
