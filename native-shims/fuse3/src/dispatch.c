@@ -195,6 +195,9 @@ int open_handle(mount_t *m, request_t *r, struct fuse_file_info *fi) {
   h->writable = (flags & OPEN_WRITABLE) != 0;
   fi->keep_cache = (flags & OPEN_KEEP_CACHE) != 0;
   fi->direct_io = (flags & OPEN_DIRECT_IO) != 0;
+  /* Flush does nothing here (the run is finalised from the staged files): close() need not wait for it.
+     The kernel still writes dirty pages back on close where the write-back cache is on. */
+  fi->noflush = 1;
   fi->fh = (uint64_t)(uintptr_t)h;
   if (r->op == OP_CREATE && r->out[CREATED_STAT] > 0) {
     fill_stat(&h->created, r->out + CREATED_STAT);
