@@ -302,6 +302,15 @@ async function main() {
   }
   rows.push({ workload: '`fairfs run` of the example model, end to end (native: the model alone)', unit: 'ms', amount: 1, seconds: e2e });
 
+  // A big output end to end: written, hashed, stored and registered, against the same dd on a native dir.
+  const bigWrite = { native: await timed(() => run('dd', ['if=/dev/zero', `of=${join(targets.native, 'seq-e2e.bin')}`, 'bs=1M', `count=${BIG_MB}`])) };
+  for (const b of backends) {
+    bigWrite[`fairfs-${b}`] = await timed(() =>
+      run('sh', ['-c', `"${process.execPath}" "${cli}" --backend ${b} run "${join(work, 'bench.yaml')}" -- sh -c 'dd if=/dev/zero of="$FAIRFS_MOUNT/seq-e2e.bin" bs=1M count=${BIG_MB} 2>/dev/null'`], { env: envFor(home) }),
+    );
+  }
+  rows.push({ workload: `\`fairfs run\` of dd writing ${BIG_MB} MiB, end to end: written, hashed, stored, registered (native: dd alone)`, unit: 'MiB/s', amount: BIG_MB, seconds: bigWrite });
+
   // `fairfs add` of a folder of small files: one process, one transaction (against `cp -r` of it).
   const folder = join(work, 'to-add');
   await python(`import os,sys\nos.makedirs(sys.argv[1])\nfor i in range(${SMALL_FILES}): open(os.path.join(sys.argv[1],f'f{i}.csv'),'w').write(f'a,b\\n{i},{i}\\n')`, folder);
