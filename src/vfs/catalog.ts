@@ -101,11 +101,15 @@ export class Catalog {
 
   /**
    * Look at the change log every `ms` (for a backend that answers without
-   * asking). A failure here ends nothing: the next request meets it and it is
-   * reported there. Returns the stop.
+   * asking). Only a catalog already built is kept up to date: one nobody has
+   * looked at is built on first use, so a session on a registry of 100,000
+   * products does not list them all while its model runs. A failure here ends
+   * nothing: the next request meets it and it is reported there. Returns the
+   * stop.
    */
   refreshEvery(ms: number): () => void {
     const timer = setInterval(() => {
+      if (!this.built) return;
       try {
         this.refresh();
       } catch {
@@ -114,6 +118,11 @@ export class Catalog {
     }, ms);
     timer.unref();
     return () => clearInterval(timer);
+  }
+
+  /** Whether the tree has been listed from the registry yet (it is on first use). */
+  get built(): boolean {
+    return this.seq >= 0;
   }
 
   private fresh(): Dir {

@@ -44,3 +44,26 @@ t.test('the catalog applies the change log: added, removed and renamed products,
   t.same(catalog.readdir('/ns/plain'), ['0.1.0', 'latest']);
   t.throws(() => catalog.getattr('/ns/group'), { errno: 'ENOENT' });
 });
+
+t.test('the refresh timer keeps a catalog someone looked at up to date, and never lists one nobody did', async (t) => {
+  const reg = new Registry(join(t.testdir(), 'r.db'));
+  t.teardown(() => reg.close());
+  const add = (name: string) => reg.transaction(() => reg.registerProduct({ namespace: 'ns', name, version: '1.0.0', file }));
+  add('first');
+  const catalog = new Catalog(reg);
+  const stop = catalog.refreshEvery(5);
+  t.teardown(stop);
+  await new Promise((r) => setTimeout(r, 60));
+  t.equal(catalog.built, false, 'a session whose model never opens .fair/catalog does not pay for listing the registry');
+  t.same(catalog.readdir('/ns'), ['first'], 'first use builds it');
+  t.equal(catalog.built, true);
+  const changed = new Promise<string[]>((resolve) => catalog.onChange(resolve));
+  add('second');
+  // The timer does not hold the process open (unref): wait on one that does, at most 5 s.
+  let keepAlive: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<string[]>((r) => (keepAlive = setTimeout(() => r([]), 5000)));
+  const paths = await Promise.race([changed, gaveUp]);
+  clearTimeout(keepAlive);
+  t.ok(paths.includes('/ns/second'), 'a product registered meanwhile reaches the tree without a request');
+  t.same(catalog.readdir('/ns'), ['first', 'second']);
+});
