@@ -275,6 +275,8 @@ async function main() {
     for (const name of columns) {
       const dir = targets[name];
       if (w.prepare) await w.prepare(dir);
+      // Each column starts with no dirty pages of the one before (a 1 GiB write leaves seconds of write-back behind).
+      await run('sync', []);
       seconds[name] = await w.run(dir);
       console.error(`  ${w.name} on ${name}: ${seconds[name].toFixed(3)} s`);
     }
@@ -288,6 +290,7 @@ async function main() {
   // Finalise: every output of the workloads above hashed, stored and registered (the write rows' other half).
   const finalise = {};
   for (const b of backends) {
+    await run('sync', []);
     finalise[`fairfs-${b}`] = await timed(() => fairfs(['unmount', targets[`fairfs-${b}`]]));
     console.error(`  finalise on fairfs-${b}: ${finalise[`fairfs-${b}`].toFixed(3)} s`);
   }
@@ -303,8 +306,10 @@ async function main() {
   rows.push({ workload: '`fairfs run` of the example model, end to end (native: the model alone)', unit: 'ms', amount: 1, seconds: e2e });
 
   // A big output end to end: written, hashed, stored and registered, against the same dd on a native dir.
+  await run('sync', []);
   const bigWrite = { native: await timed(() => run('dd', ['if=/dev/zero', `of=${join(targets.native, 'seq-e2e.bin')}`, 'bs=1M', `count=${BIG_MB}`])) };
   for (const b of backends) {
+    await run('sync', []);
     bigWrite[`fairfs-${b}`] = await timed(() =>
       run('sh', ['-c', `"${process.execPath}" "${cli}" --backend ${b} run "${join(work, 'bench.yaml')}" -- sh -c 'dd if=/dev/zero of="$FAIRFS_MOUNT/seq-e2e.bin" bs=1M count=${BIG_MB} 2>/dev/null'`], { env: envFor(home) }),
     );
