@@ -190,6 +190,14 @@ function buildDispatch(fs: ServedFs, opts: ServeOptions, out: Float64Array, exit
     if (fh >= 0 && fs.fgetattr) return fs.fgetattr(fh);
     throw new MountRefusal('ENOENT', 'the file is gone');
   };
+  /** The attributes of a file just created, or null (the file is made and open either way). */
+  const attributesOf = (path: string, fh: number): FileStat | null => {
+    try {
+      return getattr(path, fh);
+    } catch {
+      return null;
+    }
+  };
   const opened = (fh: number): number => {
     writeOpen(out, fh, fs.dataPath ? fs.dataPath(fh) : null);
     return 0;
@@ -215,8 +223,9 @@ function buildDispatch(fs: ServedFs, opts: ServeOptions, out: Float64Array, exit
       case OP.CREATE: {
         const fh = fs.create(path, n0);
         opened(fh);
-        // libfuse looks the new file up next: its attributes go with this answer.
-        writeStat(out, getattr(path, fh), CREATED_STAT);
+        // libfuse looks the new file up next: its attributes go with this answer (if not, libfuse asks for them).
+        const created = attributesOf(path, fh);
+        if (created) writeStat(out, created, CREATED_STAT);
         return 0;
       }
       case OP.READ:
