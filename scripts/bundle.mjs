@@ -6,7 +6,11 @@
 // or WebAssembly parts stay outside, loaded from node_modules as before: they find their files
 // relative to their own location. dist/bundle/ sits two levels down like dist/<layer>/, so paths
 // such as the fuse3 addon's (../../native-shims/…) hold in both.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// esbuild adds to its folder: chunks of an older build would linger beside the new ones.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: ['dist/cli/main.js'],
