@@ -49,6 +49,8 @@ interface Addon {
   /** The kernel drops what it cached of these paths (on a native thread). */
   invalidate(mount: object, paths: string[]): void;
   version(): number;
+  /** A folder whose names change only through this mount, with all it holds: lookups of other names are answered natively. */
+  listed(mount: object, folder: string, names: string[]): void;
   /** SHA-1 of a file on libuv's thread pool, with its attributes as hashed (null: it changed meanwhile). */
   sha1File(path: string): Promise<FileDigest | null>;
 }
@@ -142,6 +144,8 @@ class Fuse3Mount implements ServedMount {
     const cache = immutable ? IMMUTABLE_CACHE_SECONDS : fs.onChange ? NOTIFIED_CACHE_SECONDS : (opts.cacheSeconds ?? 1);
     handle = lib.mount(mountpoint, fuseOptions(opts), cache, opts.inodes ?? false, !immutable, dispatch, out, caller, immutable, passthroughWanted());
     const mounted = handle;
+    // Before any request is answered (they wait for this thread): from here the addon keeps these up to date itself.
+    for (const folder of fs.stableFolders?.() ?? []) lib.listed(mounted, folder.path, folder.names);
     if (immutable) stopWatching = answerNatively(lib, mounted, fs);
     else if (fs.onChange) stopWatching = fs.onChange((paths) => lib.invalidate(mounted, paths));
     return self;

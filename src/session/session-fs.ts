@@ -136,6 +136,22 @@ export class SessionVfs implements ServedFs {
     this.callerSource = source;
   }
 
+  /**
+   * Every folder of the run's tree but `.fair/` (the catalog there changes with
+   * the registry): names in them change only through requests on the mount.
+   */
+  stableFolders(): { path: string; names: string[] }[] {
+    const folders: { path: string; names: string[] }[] = [];
+    const walk = (dir: Dir, path: string): void => {
+      folders.push({ path, names: [...dir.children.keys()] });
+      for (const [name, node] of dir.children) {
+        if (node.kind === 'dir' && !node.control) walk(node, path === '/' ? `/${name}` : `${path}/${name}`);
+      }
+    };
+    walk(this.tree.root, '/');
+    return folders;
+  }
+
   /** Outputs the backend wrote natively are hashed with this as their last writer releases them. */
   hashWith(hasher: FileHasher): void {
     this.hasher = hasher;

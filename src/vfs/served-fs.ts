@@ -120,6 +120,13 @@ export interface ServedFs {
    * drop what it cached may let it cache long. Returns the unsubscribe.
    */
   onChange?(listener: (paths: string[]) => void): () => void;
+  /**
+   * Folders whose names change only through requests on this mount, with the
+   * names they hold now (asked once, at mount). A backend may answer lookups
+   * of other names in them itself, keeping them up to date from the requests
+   * it serves.
+   */
+  stableFolders?(): { path: string; names: string[] }[];
   /** Told once by the backend how to learn the caller of the request being served. */
   callerFrom?(source: () => Caller | null): void;
   /**

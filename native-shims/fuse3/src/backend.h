@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "known.h"
+#include "names.h"
 
 /* Kept in step with OP in src/mount/fuse3-adapter.ts. */
 enum op {
@@ -54,6 +55,9 @@ typedef struct mount {
   /* Nothing under the mount changes but through the core's own notices (the catalog). */
   int immutable;
   known_table_t known;
+  /* Sessions: the names of the folders whose names change only through this mount (names.h). */
+  names_t names;
+  int names_ready;
   /* Ask the kernel to pass opened backing files through; cleared when it will not. */
   _Atomic int passthrough;
   /* Invalidation threads still talking to the kernel: destroy waits for them. */

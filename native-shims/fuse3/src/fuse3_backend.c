@@ -50,6 +50,8 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
     *st = created->created;
     return 0;
   }
+  /* A name its folder does not hold: the first step of every create, answered here. */
+  if (path && !fi && m->names_ready && names_absent(&m->names, path)) return -ENOENT;
   if (path) {
     known_read_lock(&m->known);
     const known_t *k = known_get(&m->known, path);
@@ -147,13 +149,20 @@ static int fs_open(const char *path, struct fuse_file_info *fi) {
   return res < 0 ? res : opened(&r, fi);
 }
 
+/* What a change that succeeded does to the names its folders hold (names.h); every change comes through here. */
+static int named(int res, void (*change)(names_t *, const char *), const char *path) {
+  mount_t *m = current();
+  if (res == 0 && m->names_ready) change(&m->names, path);
+  return res;
+}
+
 static int fs_create(const char *path, mode_t mode, struct fuse_file_info *fi) {
   REQUEST(r, OP_CREATE);
   r.path = path;
   r.n[0] = mode;
   r.n[1] = fi->flags;
   int res = ask(&r);
-  return res < 0 ? res : opened(&r, fi);
+  return named(res < 0 ? res : opened(&r, fi), names_added, path);
 }
 
 static int fs_release(const char *path, struct fuse_file_info *fi) {
@@ -209,20 +218,29 @@ static int path_op(int op, const char *path, const char *path2, double n0) {
   return ask(&r);
 }
 
-static int fs_unlink(const char *path) { return path_op(OP_UNLINK, path, NULL, 0); }
-static int fs_rmdir(const char *path) { return path_op(OP_RMDIR, path, NULL, 0); }
-static int fs_mkdir(const char *path, mode_t mode) { return path_op(OP_MKDIR, path, NULL, mode); }
-static int fs_rename(const char *from, const char *to, unsigned int flags) { return path_op(OP_RENAME, from, to, flags); }
+static int fs_unlink(const char *path) { return named(path_op(OP_UNLINK, path, NULL, 0), names_removed, path); }
+static int fs_rmdir(const char *path) {
+  int res = named(path_op(OP_RMDIR, path, NULL, 0), names_forget_below, path);
+  return named(res, names_removed, path);
+}
+static int fs_mkdir(const char *path, mode_t mode) { return named(path_op(OP_MKDIR, path, NULL, mode), names_made_folder, path); }
+/* A folder that moves takes its names along: both places are forgotten below and asked for again. */
+static int fs_rename(const char *from, const char *to, unsigned int flags) {
+  int res = named(path_op(OP_RENAME, from, to, flags), names_forget_below, from);
+  named(res, names_forget_below, to);
+  named(res, names_removed, from);
+  return named(res, names_added, to);
+}
 /* libfuse hands (target, new name) for symlink and (existing, new name) for link. */
-static int fs_symlink(const char *target, const char *path) { return path_op(OP_SYMLINK, path, target, 0); }
-static int fs_link(const char *from, const char *to) { return path_op(OP_LINK, from, to, 0); }
+static int fs_symlink(const char *target, const char *path) { return named(path_op(OP_SYMLINK, path, target, 0), names_added, path); }
+static int fs_link(const char *from, const char *to) { return named(path_op(OP_LINK, from, to, 0), names_added, to); }
 
 static int fs_mknod(const char *path, mode_t mode, dev_t rdev) {
   REQUEST(r, OP_MKNOD);
   r.path = path;
   r.n[0] = mode;
   r.n[1] = (double)rdev;
-  return ask(&r);
+  return named(ask(&r), names_added, path);
 }
 
 static int fs_readlink(const char *path, char *buf, size_t size) {
@@ -400,6 +418,8 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
   m->inodes = inodes;
   m->writeback = writeback;
   m->immutable = immutable;
+  /* Immutable trees answer from `known`; sessions learn their folders' names (listed, then kept up to date). */
+  if (!immutable) m->names_ready = names_init(&m->names) == 0;
   m->out = typed_data(env, argv[6], napi_float64_array, OUT_SLOTS);
   m->caller = typed_data(env, argv[7], napi_float64_array, CALLER_SLOTS);
   if (!m->out || !m->caller) {
@@ -445,6 +465,7 @@ fail:
   if (m) {
     server_end(m, mounted);
     if (m->known.buckets) known_free(&m->known);
+    if (m->names_ready) names_free(&m->names);
   }
   free(mountpoint);
   free(options);
@@ -468,6 +489,10 @@ static napi_value js_destroy(napi_env env, napi_callback_info info) {
   napi_delete_reference(env, m->out_ref);
   napi_delete_reference(env, m->caller_ref);
   known_free(&m->known);
+  if (m->names_ready) {
+    m->names_ready = 0;
+    names_free(&m->names);
+  }
   return NULL;
 }
 
@@ -511,6 +536,26 @@ static napi_value js_forget(napi_env env, napi_callback_info info) {
   char *path = argc == 2 ? string_arg(env, argv[1]) : NULL;
   if (m && path) known_drop(&m->known, path);
   free(path);
+  return NULL;
+}
+
+/* listed(mount, folder, names: string[]): a folder whose names change only through this mount, with all it holds. */
+static napi_value js_listed(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  mount_t *m = argc == 3 ? mount_arg(env, argv[0]) : NULL;
+  bool is_array = false;
+  if (m) napi_is_array(env, argv[2], &is_array);
+  char *dir = m && is_array ? string_arg(env, argv[1]) : NULL;
+  if (!dir) return throw_error(env, "listed(mount, folder: string, names: string[])");
+  uint32_t count = 0;
+  char **names = string_array(env, argv[2], &count);
+  /* Out of memory: the folder stays unknown and its lookups are asked for, as before. */
+  if (names && m->names_ready) names_listed(&m->names, dir, names, count);
+  for (uint32_t i = 0; names && i < count; i++) free(names[i]);
+  free(names);
+  free(dir);
   return NULL;
 }
 
@@ -583,6 +628,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"invalidate", NULL, js_invalidate, NULL, NULL, NULL, napi_default, NULL},
     {"version", NULL, js_version, NULL, NULL, NULL, napi_default, NULL},
     {"sha1File", NULL, js_sha1_file, NULL, NULL, NULL, napi_default, NULL},
+    {"listed", NULL, js_listed, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
