@@ -190,6 +190,14 @@ const workloads = [
     run: (dir) => median(3, () => python(`import os,sys\nd=os.path.join(sys.argv[1],'many')\nfor i in range(${STAT_ENTRIES}): os.stat(os.path.join(d,str(i)))`, dir)),
   },
   {
+    // A program probing its search path (Python's imports, a compiler's include path): names that are not there.
+    name: `lookup of ${STAT_ENTRIES} missing names`,
+    unit: 'lookups/s',
+    amount: STAT_ENTRIES,
+    prepare: (dir) => python(`import os,sys\nos.makedirs(os.path.join(sys.argv[1],'probe'),exist_ok=True)`, dir),
+    run: (dir) => median(3, () => python(`import os,sys\nd=os.path.join(sys.argv[1],'probe')\nfor i in range(${STAT_ENTRIES}): os.path.exists(os.path.join(d,f'missing{i}.py'))`, dir)),
+  },
+  {
     name: `example model (median of ${MODEL_RUNS} runs)`,
     unit: 'ms',
     amount: 1,
