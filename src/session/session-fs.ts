@@ -301,7 +301,7 @@ export class SessionVfs implements ServedFs {
   outputs(): OutputFile[] {
     return this.tree.outputs().map(({ path, node }) => {
       const size = this.sizeOf(node);
-      const digest = node.digest?.generation === (node.generation ?? 0) ? node.digest.pending : undefined;
+      const digest = node.digest?.generation === node.generation ? node.digest.pending : undefined;
       return { path, staging: node.staging, size, sha1: node.hash.digestFor(size), ...(digest ? { digest } : {}) };
     });
   }
@@ -394,7 +394,7 @@ export class SessionVfs implements ServedFs {
     const now = new Date();
     const node: OutputNode = {
       kind: 'output', staging, size: 0, mtime: now, ctime: now, atime: now,
-      mode: mode & PERMISSIONS, nlink: 1, hash: new StreamHash(), openHandles: 0, ...this.owner(),
+      mode: mode & PERMISSIONS, nlink: 1, hash: new StreamHash(), openHandles: 0, generation: 0, ...this.owner(),
     };
     attach(parent, name, node);
     touched(parent, now);
@@ -466,7 +466,7 @@ export class SessionVfs implements ServedFs {
       node.nativeWriters!--;
       // The last writer is gone: hash the bytes now, off this thread, so finalise finds the hash ready.
       if (node.nativeWriters === 0 && this.hasher) {
-        node.digest = { generation: node.generation ?? 0, pending: this.hasher(node.staging).catch(() => null) };
+        node.digest = { generation: node.generation, pending: this.hasher(node.staging).catch(() => null) };
       }
     }
     closeOpenFile(handle);
@@ -788,5 +788,5 @@ function slotLabel(slot: ResolvedWrite | undefined): string {
 
 /** The staged bytes may change from here on: a hash begun before no longer speaks for them. */
 function changing(node: OutputNode): void {
-  node.generation = (node.generation ?? 0) + 1;
+  node.generation++;
 }

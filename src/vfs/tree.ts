@@ -58,7 +58,7 @@ export interface OutputNode extends SetTimes, Owned {
   /** Open handles whose writes a backend serves itself (DataPath): the staged file, not `size`, knows the length. */
   nativeWriters?: number;
   /** Counts every chance the staged bytes had to change (a writable open, a write, a truncate). */
-  generation?: number;
+  generation: number;
   /** A hash of the staged file begun when its last writer released it, good while `generation` is unchanged. */
   digest?: { generation: number; pending: Promise<FileDigest | null> };
 }
