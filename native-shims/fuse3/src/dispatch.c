@@ -144,9 +144,19 @@ static double process_start(int32_t pid) {
   return p ? strtod(p + 1, NULL) : -1;
 }
 
+/*
+ * Questions about the tree (getattr, readdir, access, statfs, readlink) are
+ * answered the same whoever asks: only opens and changes journal or judge
+ * their caller, so only they pay for reading /proc. (Without a start time
+ * JavaScript reads it itself, should it ever need one.)
+ */
+static int judges_caller(int op) {
+  return op != OP_GETATTR && op != OP_READDIR && op != OP_ACCESS && op != OP_STATFS && op != OP_READLINK;
+}
+
 /* The worker thread blocks until JavaScript answers; the data path never comes here. */
 int ask_from(mount_t *m, request_t *r, int32_t pid, int32_t uid, int32_t gid, int32_t umask) {
-  r->start = process_start(pid);
+  r->start = judges_caller(r->op) ? process_start(pid) : -1;
   r->pid = pid;
   r->uid = uid;
   r->gid = gid;
