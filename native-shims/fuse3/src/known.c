@@ -1,13 +1,10 @@
 #include "known.h"
+#include "path_hash.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash(const char *s) {
-  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-  return h;
-}
+static uint64_t hash(const char *s) { return path_hash(s, strlen(s)); }
 
 static void free_contents(known_t *k) {
   for (uint32_t i = 0; i < k->nchildren; i++) free(k->children[i]);

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "names.h"
+#include "path_hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,6 @@ struct name_entry {
   int present, complete;
   name_entry_t *next;
 };
-
-static uint64_t hash_of(const char *s, size_t len) {
-  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-  return h;
-}
 
 int names_init(names_t *t) {
   memset(t, 0, sizeof *t);
@@ -59,7 +54,7 @@ static int mark_complete(names_t *t, name_entry_t *dir) {
 }
 
 static name_entry_t *find(const names_t *t, const char *s, size_t len) {
-  uint64_t h = hash_of(s, len);
+  uint64_t h = path_hash(s, len);
   for (name_entry_t *e = t->buckets[h & (t->nbuckets - 1)]; e; e = e->next) {
     if (e->hash == h && e->len == len && memcmp(e->path, s, len) == 0) return e;
   }
@@ -97,7 +92,7 @@ static name_entry_t *ensure(names_t *t, const char *s, size_t len) {
   memcpy(e->path, s, len);
   e->path[len] = '\0';
   e->len = len;
-  e->hash = hash_of(s, len);
+  e->hash = path_hash(s, len);
   size_t at = e->hash & (t->nbuckets - 1);
   e->next = t->buckets[at];
   t->buckets[at] = e;
